@@ -1,0 +1,1 @@
+"""One module per ``delegate`` subcommand; see ``delegate.cli``."""

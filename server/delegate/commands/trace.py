@@ -1,0 +1,17 @@
+"""`delegate trace` — not implemented yet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "trace (not implemented yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    print("delegate trace: not implemented yet", file=sys.stderr)
+    return 2
