@@ -1,0 +1,151 @@
+"""The fake Messages API speaks the wire format the real SDK parses: JSON, SSE, errors."""
+
+from __future__ import annotations
+
+import anthropic
+import pytest
+from tests.fakes.fake_anthropic import (
+    BrokenStream,
+    Fail,
+    FakeAnthropic,
+    RecordedRequest,
+    Reply,
+    Slow,
+    text,
+    tool_use,
+)
+
+KEY = "sk-ant-api03-FAKEKEYFORTESTS-0123456789abcdef"
+
+
+def sdk(fake: FakeAnthropic, **kwargs: object) -> anthropic.AsyncAnthropic:
+    options: dict[str, object] = {"max_retries": 0, "timeout": 5.0, **kwargs}
+    return anthropic.AsyncAnthropic(api_key=KEY, base_url=fake.base_url, **options)  # type: ignore[arg-type]
+
+
+async def test_json_reply_with_text() -> None:
+    with FakeAnthropic([Reply([text("hello there")])]) as fake:
+        message = await sdk(fake).messages.create(
+            model="claude-sonnet-4-6",
+            max_tokens=100,
+            messages=[{"role": "user", "content": "hi"}],
+        )
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "hello there"
+    assert message.stop_reason == "end_turn"
+    assert message.usage.input_tokens > 0
+    assert len(fake.requests) == 1
+    assert fake.requests[0].last_user_text() == "hi"
+
+
+async def test_streamed_tool_use_is_reassembled_by_the_sdk() -> None:
+    payload = {"path": "src/a.py", "old_str": "x = 1\n" * 20, "new_str": "x = 2"}
+    turn = Reply([text("I will edit the file."), tool_use("edit", payload, id="toolu_1")])
+    with FakeAnthropic([turn]) as fake:
+        async with sdk(fake).messages.stream(
+            model="claude-sonnet-4-6",
+            max_tokens=100,
+            messages=[{"role": "user", "content": "go"}],
+            tools=[{"name": "edit", "input_schema": {"type": "object"}}],
+        ) as stream:
+            message = await stream.get_final_message()
+    assert message.stop_reason == "tool_use"
+    assert message.content[0].type == "text"
+    assert message.content[0].text == "I will edit the file."
+    block = message.content[1]
+    assert block.type == "tool_use"
+    assert (block.id, block.name, block.input) == ("toolu_1", "edit", payload)
+    assert message.usage.output_tokens > 1  # message_delta usage overrides message_start's 1
+    assert fake.requests[0].streamed
+    assert fake.requests[0].tool_names == ["edit"]
+
+
+async def test_key_is_accepted_but_only_a_redacted_form_is_recorded() -> None:
+    with FakeAnthropic([Reply([text("ok")])]) as fake:
+        await sdk(fake).messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+    recorded = fake.requests[0]
+    assert KEY not in repr(recorded)
+    assert recorded.api_key.startswith("sk-ant")
+    assert recorded.headers["authorization"] == "<redacted>"
+
+
+async def test_429_then_success_is_retried_by_the_sdk() -> None:
+    script = [Fail(429, "rate_limit_error", "slow down", retry_after_ms=5), Reply([text("ok")])]
+    with FakeAnthropic(script) as fake:
+        message = await sdk(fake, max_retries=2).messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+    assert message.content[0].text == "ok"  # type: ignore[union-attr]
+    assert len(fake.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "expected"),
+    [
+        (529, "overloaded_error", anthropic.InternalServerError),
+        (500, "api_error", anthropic.InternalServerError),
+        (401, "authentication_error", anthropic.AuthenticationError),
+    ],
+)
+async def test_errors_surface_as_sdk_errors(
+    status: int, error_type: str, expected: type[Exception]
+) -> None:
+    with FakeAnthropic([Fail(status, error_type, "nope")]) as fake, pytest.raises(expected):
+        await sdk(fake).messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+
+
+async def test_slow_reply_times_out_the_client() -> None:
+    with FakeAnthropic([Slow(3.0)]) as fake, pytest.raises(anthropic.APITimeoutError):
+        await sdk(fake, timeout=0.2).messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
+
+
+async def test_broken_stream_raises_in_the_sdk() -> None:
+    fake = FakeAnthropic([BrokenStream(after_events=3)])
+    with fake, pytest.raises(Exception) as caught:
+        async with sdk(fake).messages.stream(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        ) as stream:
+            await stream.get_final_message()
+    assert "incomplete" in str(caught.value).lower() or "closed" in str(caught.value).lower()
+
+
+async def test_policy_reads_tool_results_of_the_request() -> None:
+    def policy(request: RecordedRequest) -> Reply:
+        results = request.tool_results()
+        if not results:
+            return Reply([tool_use("read_file", {"path": "a.py"}, id="t1")])
+        return Reply([text("saw: " + request.tool_result_text(results[0]))])
+
+    with FakeAnthropic(policy=policy) as fake:
+        client = sdk(fake)
+        first = await client.messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "read"}]
+        )
+        assert first.stop_reason == "tool_use"
+        second = await client.messages.create(
+            model="m",
+            max_tokens=10,
+            messages=[
+                {"role": "user", "content": "read"},
+                {"role": "assistant", "content": [b.model_dump() for b in first.content]},
+                {
+                    "role": "user",
+                    "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "x = 1"}],
+                },
+            ],
+        )
+    assert second.content[0].text == "saw: x = 1"  # type: ignore[union-attr]
+
+
+async def test_exhausted_script_is_a_loud_client_error() -> None:
+    fake = FakeAnthropic([])
+    with fake, pytest.raises(anthropic.BadRequestError, match="script exhausted"):
+        await sdk(fake).messages.create(
+            model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+        )
