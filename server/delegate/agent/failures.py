@@ -98,12 +98,18 @@ def pytest_progress(output: str) -> tuple[int, int | None]:
     done = 0
     pct = 0
     for line in output.splitlines():
-        match = _PROGRESS.match(line.strip())
-        if match:
-            done += len(match["marks"])
-            pct = int(match["pct"])
+        progress = progress_from_line(line)
+        if progress:
+            done += progress[0]
+            pct = progress[1]
     total = round(done * 100 / pct) if pct else None
     return done, total
+
+
+def progress_from_line(line: str) -> tuple[int, int] | None:
+    """(results on the line, percent done) for one pytest progress line, else None."""
+    match = _PROGRESS.match(line.strip())
+    return (len(match["marks"]), int(match["pct"])) if match else None
 
 
 def _summary_counts(lines: list[str]) -> str | None:

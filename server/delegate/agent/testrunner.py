@@ -1,0 +1,319 @@
+"""Run the project's own tests inside the sandbox, safely, and condense what they said.
+
+The agent learns whether its change works by running the real test command. That command
+runs code the model wrote, so :class:`TestRunner` treats it as untrusted: an argument list
+(never a shell), the sandbox as working directory, an environment without credentials
+(:mod:`delegate.agent.env`), its own process group so a timeout or a cancelled task kills
+every child it started, and a cap on the output it keeps. The model may narrow a run to
+some tests, but each selection item must look like a test path or id inside the sandbox —
+it can never smuggle in an option or a shell command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import json
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from delegate.agent.env import scrubbed_environment
+from delegate.agent.failures import condense_output, progress_from_line
+from delegate.agent.paths import PathEscape, resolve_inside
+from delegate.agent.task import TestReport
+
+RunnerKind = Literal["pytest", "npm", "go", "cargo", "other"]
+ProgressSink = Callable[[int, int | None], None]  # (tests done, estimated total)
+
+_NPM_PLACEHOLDER = "no test specified"
+_UNSAFE_CHARS = re.compile(r"[\s;&|$`<>(){}!*?'\"\\~]")
+_CARGO_FILTER = re.compile(r"^[A-Za-z0-9_:]+$")
+_MAKE_TEST_TARGET = re.compile(r"^test\s*:", re.MULTILINE)
+_READ_CHUNK = 65536
+
+
+class SelectionError(ValueError):
+    """A requested test selection that is not a plain test path or id."""
+
+
+def detect_test_command(root: Path) -> list[str] | None:
+    """The project's test command, judged by the files at ``root``; None when unknown."""
+    if _looks_like_python_project(root):
+        return [_python_for(root), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    if _has_npm_test_script(root / "package.json"):
+        return ["npm", "test"]
+    if (root / "go.mod").is_file():
+        return ["go", "test", "./..."]
+    if (root / "Cargo.toml").is_file():
+        return ["cargo", "test"]
+    for name in ("GNUmakefile", "makefile", "Makefile"):
+        makefile = root / name
+        if makefile.is_file() and _MAKE_TEST_TARGET.search(_read_text(makefile)):
+            return ["make", "test"]
+    return None
+
+
+def runner_kind(command: Sequence[str]) -> RunnerKind:
+    """Which test runner ``command`` starts, for narrowing and parsing."""
+    words = [Path(word).name for word in command]
+    if "pytest" in words or "py.test" in words:
+        return "pytest"
+    if words[:2] in (["npm", "test"], ["npm", "run"]):
+        return "npm"
+    if words[:2] == ["go", "test"]:
+        return "go"
+    if words[:2] == ["cargo", "test"]:
+        return "cargo"
+    return "other"
+
+
+def selection_args(root: Path, command: Sequence[str], selection: Sequence[str]) -> list[str]:
+    """The full argv for running ``selection`` with ``command``; SelectionError when unsafe."""
+    if not selection:
+        return list(command)
+    items = [_checked_item(item) for item in selection]
+    kind = runner_kind(command)
+    if kind == "pytest":
+        for item in items:
+            _require_path(root, item.split("::", 1)[0], item)
+        return [*command, *items]
+    if kind == "npm":
+        for item in items:
+            _require_path(root, item, item)
+        return [*command, *([] if "--" in command else ["--"]), *items]
+    if kind == "go":
+        for item in items:
+            _require_path(root, item.removesuffix("/..."), item)
+        return [word for word in command if word != "./..."] + items
+    if kind == "cargo":
+        if len(items) != 1 or not _CARGO_FILTER.match(items[0]):
+            raise SelectionError("cargo test takes one test name filter, e.g. 'parser::tests'")
+        return [*command, items[0]]
+    raise SelectionError(
+        f"the test command {' '.join(command)!r} cannot be narrowed; run all tests instead"
+    )
+
+
+class TestRunner:
+    """Runs one project's test command in its sandbox; each :meth:`run` is independent."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        root: Path,
+        command: list[str],
+        *,
+        timeout_s: float,
+        max_output_chars: int,
+        kill_grace_s: float = 2.0,
+    ) -> None:
+        self.root = root
+        self.command = list(command)
+        self.timeout_s = timeout_s
+        self.max_output_chars = max_output_chars
+        self.kill_grace_s = kill_grace_s
+
+    async def run(
+        self, selection: Sequence[str] = (), *, on_progress: ProgressSink | None = None
+    ) -> TestReport:
+        """Run the tests (or just ``selection``); SelectionError for an unsafe selection."""
+        argv = selection_args(self.root, self.command, selection)
+        started = time.monotonic()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=self.root,
+                env=scrubbed_environment(extra=self._extra_env()),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return TestReport(argv, False, 127, f"could not start the test command: {exc}")
+        capture = _Capture(self.max_output_chars, on_progress)
+        assert proc.stdout is not None
+        reader = asyncio.create_task(capture.pump(proc.stdout))
+        timed_out = False
+        try:
+            try:
+                await asyncio.wait_for(proc.wait(), self.timeout_s)
+            except TimeoutError:
+                timed_out = True
+                await _terminate_group(proc, self.kill_grace_s)
+        finally:
+            # stragglers (daemons the tests started) and the cancelled-task case alike
+            _kill_group(proc.pid, signal.SIGKILL)
+            if not reader.done():
+                try:
+                    await asyncio.wait_for(asyncio.shield(reader), 5.0)
+                except (TimeoutError, asyncio.CancelledError):
+                    reader.cancel()
+        output = capture.text()
+        exit_code = None if timed_out else proc.returncode
+        condensed = condense_output(output, exit_code=exit_code, timed_out=timed_out)
+        summary = condensed.summary
+        if timed_out:
+            summary = f"{summary} (limit {self.timeout_s:g} s)"
+        return TestReport(
+            command=argv,
+            passed=exit_code == 0,
+            exit_code=exit_code,
+            summary=summary,
+            failures=condensed.failures,
+            output_tail=output[-self.max_output_chars :],
+            duration_s=time.monotonic() - started,
+        )
+
+    def _extra_env(self) -> dict[str, str]:
+        if runner_kind(self.command) != "pytest":
+            return {}
+        # import the sandbox's code, not an editable install of the user's folder
+        paths = [str(self.root)]
+        if (self.root / "src").is_dir():
+            paths.append(str(self.root / "src"))
+        existing = os.environ.get("PYTHONPATH")
+        return {"PYTHONPATH": os.pathsep.join([*paths, *([existing] if existing else [])])}
+
+
+class _Capture:
+    """Keeps the head and a long tail of a stream, and reports pytest progress per line."""
+
+    def __init__(self, max_chars: int, on_progress: ProgressSink | None) -> None:
+        self._head_limit = max_chars // 2
+        self._tail_limit = max_chars * 4
+        self._head = ""
+        self._tail = ""
+        self._dropped = False
+        self._on_progress = on_progress
+        self._partial_line = ""
+        self._done = 0
+
+    async def pump(self, stream: asyncio.StreamReader) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while chunk := await stream.read(_READ_CHUNK):
+            self._add(decoder.decode(chunk))
+        self._add(decoder.decode(b"", final=True))
+
+    def text(self) -> str:
+        if not self._dropped:
+            return self._head + self._tail
+        return f"{self._head}\n[… output truncated …]\n{self._tail}"
+
+    def _add(self, text: str) -> None:
+        if not text:
+            return
+        self._report_progress(text)
+        room = self._head_limit - len(self._head)
+        if room > 0 and not self._tail:
+            self._head += text[:room]
+            text = text[room:]
+        self._tail += text
+        if len(self._tail) > self._tail_limit:
+            self._tail = self._tail[-self._tail_limit :]
+            self._dropped = True
+
+    def _report_progress(self, text: str) -> None:
+        if self._on_progress is None:
+            return
+        lines = (self._partial_line + text).split("\n")
+        self._partial_line = lines.pop()
+        for line in lines:
+            progress = progress_from_line(line)
+            if progress is not None:
+                marks, pct = progress
+                self._done += marks
+                total = round(self._done * 100 / pct) if pct else None
+                self._on_progress(self._done, total)
+
+
+async def _terminate_group(proc: asyncio.subprocess.Process, grace_s: float) -> None:
+    """SIGTERM the whole group, give it ``grace_s`` to exit, then SIGKILL it."""
+    _kill_group(proc.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), grace_s)
+    except TimeoutError:
+        pass
+    _kill_group(proc.pid, signal.SIGKILL)
+    await proc.wait()
+
+
+def _kill_group(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _checked_item(item: str) -> str:
+    if not isinstance(item, str) or not item:
+        raise SelectionError("each test selection must be a non-empty string")
+    if item.startswith("-"):
+        raise SelectionError(f"{item!r}: options are not allowed, only test paths or ids")
+    if _UNSAFE_CHARS.search(item):
+        raise SelectionError(
+            f"{item!r}: spaces and shell characters are not allowed in a test path or id"
+        )
+    return item
+
+
+def _require_path(root: Path, path_part: str, item: str) -> None:
+    try:
+        path = resolve_inside(root, path_part)
+    except PathEscape as exc:
+        raise SelectionError(f"{item!r}: {exc}") from exc
+    if not path.exists():
+        raise SelectionError(f"{item!r}: {path_part} does not exist in the workspace")
+
+
+def _looks_like_python_project(root: Path) -> bool:
+    markers = ("pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "conftest.py", "setup.py")
+    if any((root / name).is_file() for name in markers):
+        return True
+    return any(
+        (root / name).is_dir() and any((root / name).rglob("*.py")) for name in ("tests", "test")
+    )
+
+
+def _python_for(root: Path) -> str:
+    for venv in (".venv", "venv"):
+        candidate = root / venv / "bin" / "python"
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+def _has_npm_test_script(package_json: Path) -> bool:
+    if not package_json.is_file():
+        return False
+    try:
+        data = json.loads(_read_text(package_json))
+    except ValueError:
+        return False
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    test: object = scripts.get("test") if isinstance(scripts, dict) else None
+    return isinstance(test, str) and bool(test.strip()) and _NPM_PLACEHOLDER not in test
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+__all__ = [
+    "ProgressSink",
+    "SelectionError",
+    "TestRunner",
+    "detect_test_command",
+    "runner_kind",
+    "selection_args",
+]
