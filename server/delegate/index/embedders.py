@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from delegate.index.model import Chunk
 from delegate.index.tokens import code_tokens
 from delegate.settings import IndexSettings
 
@@ -51,6 +52,11 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
         """One L2-normalised float32 row per text."""
         ...
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What gets embedded: the chunk with its path and symbol, which carry meaning too."""
+    return f"{chunk.path} {chunk.symbol}\n{chunk.text}"
 
 
 def normalise_rows(matrix: npt.NDArray[Any]) -> Vectors:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from delegate.index.model import Chunk
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
 _SUBTOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -114,3 +116,8 @@ def search_terms(query: str, *, max_terms: int = 64) -> list[str]:
             if len(seen) >= max_terms:
                 break
     return list(seen)
+
+
+def chunk_terms(chunk: Chunk) -> str:
+    """The text the full-text index sees: code tokens of the path, symbol and chunk text."""
+    return " ".join(code_tokens(f"{chunk.path} {chunk.symbol} {chunk.text}"))

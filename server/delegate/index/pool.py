@@ -1,0 +1,184 @@
+"""Read, hash, parse and (for the hashing embedder) embed files — inline or on all cores.
+
+The expensive part of indexing is tree-sitter parsing plus embedding, and both are pure
+per file, so they run in a spawn-safe ``ProcessPoolExecutor``.  Only small batches of
+plain data cross the process boundary: a worker receives paths with what the index
+already knows about them, and returns an :class:`IndexedFile` per path.  Work is
+submitted through a bounded window so a big update never holds every result in memory.
+Small updates (fewer than :data:`INLINE_MAX_FILES` files) run inline: starting a pool
+costs more than it saves.
+
+Model-backed embedders (sentence-transformers, voyage) embed in the parent instead: one
+model in memory, one HTTP client.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+from delegate.index.embedders import Embedder, HashingEmbedder, embedding_text
+from delegate.index.files import content_hash, read_source
+from delegate.index.languages import language_for_path
+from delegate.index.model import ParsedFile
+from delegate.index.parse import parse_file
+from delegate.index.tokens import chunk_terms
+from delegate.settings import IndexSettings
+
+INLINE_MAX_FILES = 20
+BATCH_FILES = 16
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One file to look at, with what the index knows about it already."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    known_hash: str = ""  # the hash in the files table, "" when new
+    override: str | None = None  # unsaved editor text that replaces the disk content
+
+
+@dataclass
+class IndexedFile:
+    """What a worker learned about one file."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    language: str
+    hash: str = ""
+    status: str = "parsed"  # parsed | unchanged | moved | skipped
+    skip_reason: str = ""
+    parsed: ParsedFile | None = None
+    terms: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+
+def index_one(
+    folder: Path,
+    job: FileJob,
+    settings: IndexSettings,
+    *,
+    moved_hashes: frozenset[str] = frozenset(),
+    embedder: Embedder | None = None,
+) -> IndexedFile:
+    """Read → hash → (skip if unchanged or moved) → parse → terms → (embed)."""
+    language = language_for_path(job.path) or "text"
+    result = IndexedFile(job.path, job.size, job.mtime_ns, language)
+    text, reason = (
+        (job.override, "")
+        if job.override is not None
+        else read_source(folder, job.path, settings.max_file_bytes)
+    )
+    if text is None:
+        result.status, result.skip_reason = "skipped", reason or "unreadable"
+        return result
+    result.hash = content_hash(text)
+    if result.hash == job.known_hash:
+        result.status = "unchanged"
+        return result
+    if result.hash in moved_hashes:
+        result.status = "moved"
+        return result
+    parsed = parse_file(job.path, text, language)
+    result.parsed = parsed
+    result.terms = [chunk_terms(c) for c in parsed.chunks]
+    if embedder is not None:
+        result.vectors = embedder.embed([embedding_text(c) for c in parsed.chunks])
+    return result
+
+
+_worker_embedder: HashingEmbedder | None = None
+
+
+def _index_batch(
+    folder: str,
+    jobs: list[FileJob],
+    settings: IndexSettings,
+    moved_hashes: frozenset[str],
+    embed_here: bool,
+) -> list[IndexedFile]:
+    """Worker entry point (module level, so spawn can find it)."""
+    global _worker_embedder
+    embedder = None
+    if embed_here:
+        _worker_embedder = _worker_embedder or HashingEmbedder()
+        embedder = _worker_embedder
+    return [
+        index_one(Path(folder), job, settings, moved_hashes=moved_hashes, embedder=embedder)
+        for job in jobs
+    ]
+
+
+def worker_count(settings: IndexSettings) -> int:
+    return settings.workers or os.cpu_count() or 1
+
+
+def index_files(
+    folder: Path,
+    jobs: Sequence[FileJob],
+    settings: IndexSettings,
+    embedder: Embedder,
+    *,
+    moved_hashes: frozenset[str] = frozenset(),
+    cancel: threading.Event | None = None,
+) -> Iterator[IndexedFile]:
+    """Index ``jobs``, yielding results as they complete (in submission order per batch).
+
+    Vectors are always filled in on the way out, whichever process made them.
+    """
+    in_workers = isinstance(embedder, HashingEmbedder) and embedder.dim == HashingEmbedder().dim
+    workers = worker_count(settings)
+    if len(jobs) < INLINE_MAX_FILES or workers <= 1:
+        for job in jobs:
+            if cancel is not None and cancel.is_set():
+                return
+            yield _with_vectors(
+                index_one(folder, job, settings, moved_hashes=moved_hashes), embedder
+            )
+        return
+    batches = [list(jobs[i : i + BATCH_FILES]) for i in range(0, len(jobs), BATCH_FILES)]
+    window = workers * 3
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        pending: list[Future[list[IndexedFile]]] = []
+        next_batch = 0
+        try:
+            while next_batch < len(batches) or pending:
+                while next_batch < len(batches) and len(pending) < window:
+                    if cancel is not None and cancel.is_set():
+                        break
+                    pending.append(
+                        pool.submit(
+                            _index_batch,
+                            str(folder),
+                            batches[next_batch],
+                            settings,
+                            moved_hashes,
+                            in_workers,
+                        )
+                    )
+                    next_batch += 1
+                if not pending:
+                    break
+                for result in pending.pop(0).result():
+                    yield result if in_workers else _with_vectors(result, embedder)
+                if cancel is not None and cancel.is_set():
+                    break
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _with_vectors(result: IndexedFile, embedder: Embedder) -> IndexedFile:
+    if result.parsed is not None and result.vectors is None:
+        result.vectors = embedder.embed([embedding_text(c) for c in result.parsed.chunks])
+    return result

@@ -1,0 +1,422 @@
+"""The LanceDB adapter: tables, writes in batches, the three kinds of search, compaction.
+
+Tables (one LanceDB database per workspace folder):
+
+- ``chunks``: one row per chunk with its vector.  ``terms`` holds the chunk's code tokens
+  (identifiers split into sub-words, plus path and symbol); the native full-text index is
+  built on it rather than on raw ``text`` because LanceDB's tokenizer does not split
+  ``camelCase``.  A BTree on ``path`` makes per-file deletes cheap.
+- ``files``: path, size, mtime_ns, content hash.  A file's row is written *after* its
+  chunks, so a crash leaves either the old row (the file is redone next time) or no row
+  (its orphan chunks are removed next time) — never a row that vouches for missing chunks.
+- ``symbols``: definitions and references (``role`` = "def" | "ref").
+- ``meta``: schema version, embedder id and dimension.  A mismatch on open means the index
+  must be rebuilt; :func:`IndexStore.open` reports the reason.
+
+Everything here speaks plain rows; what to write is decided by ``delegate.index.workspace``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LANCEDB_LOG", "error")
+
+import threading
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import lancedb
+import numpy as np
+import pyarrow as pa
+from lancedb.index import FTS, BTree, IvfFlat
+from lancedb.rerankers import RRFReranker
+
+from delegate.index.model import Chunk, Definition, Reference
+from delegate.index.sql import equals, is_in
+
+SCHEMA_VERSION = "1"
+VECTOR_INDEX_MIN_ROWS = 20_000
+_DELETE_BATCH = 400
+
+
+def chunk_schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string()),
+            pa.field("path", pa.string()),
+            pa.field("language", pa.string()),
+            pa.field("kind", pa.string()),
+            pa.field("symbol", pa.string()),
+            pa.field("start_line", pa.int32()),
+            pa.field("end_line", pa.int32()),
+            pa.field("text", pa.string()),
+            pa.field("terms", pa.string()),
+            pa.field("hash", pa.string()),
+            pa.field("vector", pa.list_(pa.float32(), dim)),
+        ]
+    )
+
+
+FILE_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string()),
+        pa.field("size", pa.int64()),
+        pa.field("mtime_ns", pa.int64()),
+        pa.field("hash", pa.string()),
+        pa.field("language", pa.string()),
+    ]
+)
+
+SYMBOL_SCHEMA = pa.schema(
+    [
+        pa.field("role", pa.string()),  # "def" | "ref"
+        pa.field("name", pa.string()),
+        pa.field("qualified", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("start_line", pa.int32()),
+        pa.field("end_line", pa.int32()),
+    ]
+)
+
+META_SCHEMA = pa.schema([pa.field("key", pa.string()), pa.field("value", pa.string())])
+
+
+@dataclass(frozen=True)
+class FileRow:
+    path: str
+    size: int
+    mtime_ns: int
+    hash: str
+    language: str
+
+
+def _batched(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class IndexStore:
+    """One workspace's LanceDB tables.  Writes are serialised; reads may run alongside."""
+
+    def __init__(self, db: Any, dim: int, *, read_only: bool) -> None:
+        self._db = db
+        self.dim = dim
+        self.read_only = read_only
+        self._write_lock = threading.RLock()
+        self._writes_since_optimize = 0
+        self._chunks: Any = None
+        self._files: Any = None
+        self._symbols: Any = None
+        self._meta: Any = None
+        self._open_tables()
+
+    # ---- opening and rebuilding -------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, uri: str, *, embedder_id: str, dim: int, read_only: bool = False
+    ) -> tuple[IndexStore, str]:
+        """Open (creating when needed) the store; returns it and a rebuild reason ("" if none).
+
+        A read-only store never rebuilds; it reports the reason and serves what is there.
+        """
+        # read-only openers follow the writer's commits as they land
+        interval = timedelta(seconds=0) if read_only else None
+        db = lancedb.connect(uri, read_consistency_interval=interval)
+        existing = set(db.list_tables().tables)
+        reason = ""
+        if "meta" in existing:
+            meta = {r["key"]: r["value"] for r in db.open_table("meta").to_arrow().to_pylist()}
+            if meta.get("schema_version") != SCHEMA_VERSION:
+                reason = f"index schema changed ({meta.get('schema_version')} → {SCHEMA_VERSION})"
+            elif meta.get("embedder_id") != embedder_id or meta.get("dim") != str(dim):
+                reason = (
+                    f"embedder changed ({meta.get('embedder_id')}/{meta.get('dim')} → "
+                    f"{embedder_id}/{dim})"
+                )
+        elif existing & {"chunks", "files"}:
+            reason = "index has no metadata"
+        if read_only:
+            if "meta" in existing and reason:
+                stored_dim = int(meta.get("dim", dim) or dim)
+                return cls(db, stored_dim, read_only=True), reason
+            return cls(db, dim, read_only=True), reason
+        if reason:
+            for name in existing:
+                db.drop_table(name)
+        if reason or "meta" not in existing:
+            db.create_table(
+                "meta",
+                data=pa.Table.from_pylist(
+                    [
+                        {"key": "schema_version", "value": SCHEMA_VERSION},
+                        {"key": "embedder_id", "value": embedder_id},
+                        {"key": "dim", "value": str(dim)},
+                    ],
+                    schema=META_SCHEMA,
+                ),
+                mode="overwrite",
+            )
+        return cls(db, dim, read_only=False), reason
+
+    def _open_tables(self) -> None:
+        existing = set(self._db.list_tables().tables)
+
+        def table(name: str, schema: pa.Schema) -> Any:
+            if name in existing:
+                return self._db.open_table(name)
+            if self.read_only:
+                return None
+            return self._db.create_table(name, schema=schema)
+
+        self._chunks = table("chunks", chunk_schema(self.dim))
+        self._files = table("files", FILE_SCHEMA)
+        self._symbols = table("symbols", SYMBOL_SCHEMA)
+        self._meta = table("meta", META_SCHEMA)
+        if not self.read_only:
+            self._ensure_scalar_indexes()
+
+    def _ensure_scalar_indexes(self) -> None:
+        names = {ix.name for ix in self._chunks.list_indices()}
+        if "terms_idx" not in names:
+            self._chunks.create_index(
+                "terms", config=FTS(stem=True, remove_stop_words=False), name="terms_idx"
+            )
+        if "path_idx" not in names:
+            self._chunks.create_index("path", config=BTree(), name="path_idx")
+        if not {ix.name for ix in self._symbols.list_indices()}:
+            self._symbols.create_index("name", config=BTree(), name="name_idx")
+            self._symbols.create_index("path", config=BTree(), name="path_idx")
+
+    @property
+    def ready(self) -> bool:
+        return self._chunks is not None
+
+    # ---- writes --------------------------------------------------------------------
+
+    def delete_paths(self, paths: Sequence[str], *, files_too: bool = True) -> None:
+        """Remove every row of these files (chunks and symbols first, then the files rows)."""
+        with self._write_lock:
+            for batch in _batched(list(paths), _DELETE_BATCH):
+                where = is_in("path", batch)
+                self._chunks.delete(where)
+                self._symbols.delete(where)
+                if files_too:
+                    self._files.delete(where)
+                self._writes_since_optimize += 3
+
+    def add_chunks(
+        self, chunks: Sequence[Chunk], terms: Sequence[str], vectors: np.ndarray
+    ) -> None:
+        if not chunks:
+            return
+        data = pa.table(
+            {
+                "id": [c.id for c in chunks],
+                "path": [c.path for c in chunks],
+                "language": [c.language for c in chunks],
+                "kind": [c.kind for c in chunks],
+                "symbol": [c.symbol for c in chunks],
+                "start_line": pa.array([c.start_line for c in chunks], pa.int32()),
+                "end_line": pa.array([c.end_line for c in chunks], pa.int32()),
+                "text": [c.text for c in chunks],
+                "terms": list(terms),
+                "hash": [c.hash for c in chunks],
+                "vector": pa.FixedSizeListArray.from_arrays(
+                    pa.array(np.ascontiguousarray(vectors, dtype=np.float32).ravel()), self.dim
+                ),
+            },
+            schema=chunk_schema(self.dim),
+        )
+        with self._write_lock:
+            self._chunks.add(data)
+            self._writes_since_optimize += 1
+
+    def add_symbols(
+        self, definitions: Sequence[Definition], references: Sequence[Reference]
+    ) -> None:
+        rows = [
+            {
+                "role": "def",
+                "name": d.name,
+                "qualified": d.qualified,
+                "kind": d.kind,
+                "path": d.path,
+                "start_line": d.start_line,
+                "end_line": d.end_line,
+            }
+            for d in definitions
+        ]
+        rows.extend(
+            {
+                "role": "ref",
+                "name": r.name,
+                "qualified": "",
+                "kind": "",
+                "path": r.path,
+                "start_line": r.line,
+                "end_line": r.line,
+            }
+            for r in references
+        )
+        if rows:
+            with self._write_lock:
+                self._symbols.add(pa.Table.from_pylist(rows, schema=SYMBOL_SCHEMA))
+                self._writes_since_optimize += 1
+
+    def upsert_files(self, rows: Sequence[FileRow]) -> None:
+        if not rows:
+            return
+        data = pa.Table.from_pylist([r.__dict__ for r in rows], schema=FILE_SCHEMA)
+        with self._write_lock:
+            (
+                self._files.merge_insert("path")
+                .when_matched_update_all()
+                .when_not_matched_insert_all()
+                .execute(data)
+            )
+            self._writes_since_optimize += 1
+
+    def rename_path(self, old: str, new: str, language: str | None = None) -> None:
+        """Move a file's rows to a new path without re-embedding anything."""
+        values = {"path": new}
+        with self._write_lock:
+            for table in (self._chunks, self._symbols, self._files):
+                table.update(where=equals("path", old), values=values)
+            self._writes_since_optimize += 3
+
+    def optimize(self, *, force: bool = False) -> None:
+        """Compact fragments, fold new rows into the indexes, drop old versions.
+
+        Run after a full update and after every few small ones, so the folder does not
+        grow with every keystroke-triggered update.
+        """
+        with self._write_lock:
+            if not force and self._writes_since_optimize < 24:
+                return
+            # Only the writer (this process, under the lock) ever writes, and read-only
+            # openers re-check the latest version on every read, so old versions can go
+            # at once; LanceDB warns about exactly that trade-off.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                for table in (self._chunks, self._files, self._symbols, self._meta):
+                    table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+            self._writes_since_optimize = 0
+            self._ensure_vector_index()
+
+    def _ensure_vector_index(self) -> None:
+        rows = self._chunks.count_rows()
+        if rows < VECTOR_INDEX_MIN_ROWS:
+            return
+        if any(ix.name == "vector_idx" for ix in self._chunks.list_indices()):
+            return
+        partitions = max(16, int(rows**0.5 / 2))
+        self._chunks.create_index(
+            "vector",
+            config=IvfFlat(distance_type="cosine", num_partitions=partitions),
+            name="vector_idx",
+        )
+
+    # ---- reads ---------------------------------------------------------------------
+
+    def file_rows(self) -> dict[str, FileRow]:
+        if self._files is None:
+            return {}
+        table = self._files.to_arrow()
+        return {r["path"]: FileRow(**r) for r in table.to_pylist()}
+
+    def file_rows_for(self, paths: Sequence[str]) -> dict[str, FileRow]:
+        if self._files is None or not paths:
+            return {}
+        rows: dict[str, FileRow] = {}
+        for batch in _batched(list(dict.fromkeys(paths)), _DELETE_BATCH):
+            query = self._files.search().where(is_in("path", batch)).limit(None)
+            rows.update({r["path"]: FileRow(**r) for r in query.to_arrow().to_pylist()})
+        return rows
+
+    def chunk_paths(self) -> set[str]:
+        if self._chunks is None:
+            return set()
+        column = self._chunks.search().select(["path"]).limit(None).to_arrow()["path"]
+        return set(column.unique().to_pylist())
+
+    def count_chunks(self) -> int:
+        return int(self._chunks.count_rows()) if self._chunks is not None else 0
+
+    def count_files(self) -> int:
+        return int(self._files.count_rows()) if self._files is not None else 0
+
+    _COLUMNS = ("path", "start_line", "end_line", "symbol", "kind", "language", "text")
+
+    def vector_search(
+        self, vector: np.ndarray, *, limit: int, where: str | None
+    ) -> list[dict[str, Any]]:
+        if self._chunks is None:
+            return []
+        query = self._chunks.search(vector, vector_column_name="vector").distance_type("cosine")
+        query = query.nprobes(24).select(list(self._COLUMNS)).limit(limit)
+        if where:
+            query = query.where(where, prefilter=True)
+        rows: list[dict[str, Any]] = query.to_list()
+        for row in rows:
+            row["_score"] = 1.0 - float(row.pop("_distance", 1.0))
+        return rows
+
+    def fts_search(self, terms: str, *, limit: int, where: str | None) -> list[dict[str, Any]]:
+        if self._chunks is None or not terms.strip():
+            return []
+        query = self._chunks.search(terms, query_type="fts", fts_columns="terms")
+        query = query.select(list(self._COLUMNS)).limit(limit)
+        if where:
+            query = query.where(where, prefilter=True)
+        return list(query.to_list())
+
+    def hybrid_search(
+        self, vector: np.ndarray, terms: str, *, limit: int, where: str | None
+    ) -> list[dict[str, Any]]:
+        if self._chunks is None:
+            return []
+        if not terms.strip():
+            return self.vector_search(vector, limit=limit, where=where)
+        query = (
+            self._chunks.search(
+                query_type="hybrid", vector_column_name="vector", fts_columns="terms"
+            )
+            .vector(vector)
+            .text(terms)
+            .distance_type("cosine")
+            .nprobes(24)
+            .select(list(self._COLUMNS))
+            .rerank(RRFReranker(return_score="relevance"))
+            .limit(limit)
+        )
+        if where:
+            query = query.where(where, prefilter=True)
+        rows: list[dict[str, Any]] = query.to_list()
+        for row in rows:
+            row["_score"] = float(row.pop("_relevance_score", 0.0))
+        return rows
+
+    def symbol_rows(self, where: str | None = None) -> list[dict[str, Any]]:
+        if self._symbols is None:
+            return []
+        query = self._symbols.search().limit(None)
+        if where:
+            query = query.where(where)
+        return list(query.to_list())
+
+    def symbol_table(self) -> pa.Table:
+        if self._symbols is None:
+            return SYMBOL_SCHEMA.empty_table()
+        return self._symbols.to_arrow()
+
+    def version(self) -> int:
+        """Changes whenever any table is written (for caches derived from the tables)."""
+        if self._chunks is None:
+            return 0
+        return int(self._chunks.version) * 1_000_003 + int(self._symbols.version)

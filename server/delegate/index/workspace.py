@@ -1,0 +1,439 @@
+"""The index facade: one object per workspace folder that the server, the agent and the CLI use.
+
+``WorkspaceIndex.open`` takes the writer lock (or opens read-only), opens the store and
+notices when the embedder changed.  ``update`` syncs the index with the folder:
+
+1. walk the folder (ignore rules, size limits) and load the ``files`` table;
+2. repair: chunks whose file has no ``files`` row are leftovers of an interrupted run;
+3. a file whose size and mtime match its row is unchanged; otherwise it is read and
+   hashed — same hash: only its mtime is refreshed; hash of a file that disappeared: the
+   rows move to the new path (a rename, no re-embedding); else it is parsed and embedded;
+4. results are written in batches — chunks and symbols first, the ``files`` rows last —
+   then deleted files are removed and the tables compacted.
+
+Searches may run in other threads while an update writes: LanceDB reads are safe
+alongside writes, and the only in-memory state (the repo-map graph) sits behind a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import numpy as np
+
+from delegate.index.embedders import Embedder, make_embedder
+from delegate.index.files import should_index, walk_folder
+from delegate.index.languages import language_for_path
+from delegate.index.lock import IndexLocked, WriterLock
+from delegate.index.model import Chunk, Definition, Reference, SearchHit, UpdateStats
+from delegate.index.pool import FileJob, IndexedFile, index_files
+from delegate.index.repomap import MapDefinition, first_line_reader, rank_definitions, render_map
+from delegate.index.search import SearchFilters, SearchMode, search_store
+from delegate.index.sql import equals
+from delegate.index.store import FileRow, IndexStore
+from delegate.index.tokens import identifiers
+from delegate.settings import IndexSettings
+
+__all__ = ["IndexLocked", "WorkspaceIndex"]
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".delegate"
+WRITE_BATCH_CHUNKS = 4000
+WRITE_BATCH_FILES = 200
+OVERRIDE_MTIME = -1  # a row indexed from unsaved text: the disk copy must be re-read
+
+
+def state_dir(folder: Path) -> Path:
+    """``.delegate/`` in the folder, created with a ``.gitignore`` that ignores it all."""
+    path = folder / STATE_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return path
+
+
+class _PendingWrites:
+    """Results waiting to be written together, so LanceDB sees few large writes."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.files: list[FileRow] = []
+        self.replace_paths: list[str] = []
+        self.chunks: list[Chunk] = []
+        self.terms: list[str] = []
+        self.vectors: list[np.ndarray] = []
+        self.definitions: list[Definition] = []
+        self.references: list[Reference] = []
+
+    def add(self, result: IndexedFile, mtime_ns: int) -> None:
+        parsed = result.parsed
+        if parsed is not None:
+            self.replace_paths.append(result.path)
+            self.chunks.extend(parsed.chunks)
+            self.terms.extend(result.terms)
+            if result.vectors is not None and len(result.vectors):
+                self.vectors.append(result.vectors)
+            self.definitions.extend(parsed.definitions)
+            self.references.extend(parsed.references)
+        self.files.append(FileRow(result.path, result.size, mtime_ns, result.hash, result.language))
+
+    def full(self) -> bool:
+        return len(self.chunks) >= WRITE_BATCH_CHUNKS or len(self.files) >= WRITE_BATCH_FILES
+
+    def flush(self, store: IndexStore) -> int:
+        """Write chunks and symbols, then the files rows that vouch for them."""
+        if self.replace_paths:
+            store.delete_paths(self.replace_paths, files_too=False)
+        if self.chunks:
+            store.add_chunks(self.chunks, self.terms, np.concatenate(self.vectors))
+        store.add_symbols(self.definitions, self.references)
+        store.upsert_files(self.files)
+        written = len(self.chunks)
+        self._reset()
+        return written
+
+
+class WorkspaceIndex:
+    """Index, search and map one workspace folder."""
+
+    def __init__(
+        self,
+        folder: Path,
+        settings: IndexSettings,
+        store: IndexStore,
+        embedder: Embedder,
+        lock: WriterLock | None,
+        rebuild_reason: str,
+    ) -> None:
+        self.folder = folder
+        self.settings = settings
+        self._store = store
+        self._embedder = embedder
+        self._lock = lock
+        self._pending_rebuild = rebuild_reason
+        self._update_lock = threading.Lock()
+        self._map_lock = threading.Lock()
+        self._map_cache: tuple[int, list[MapDefinition], list[tuple[str, str]]] | None = None
+        self._last_update: float | None = None
+
+    # ---- life cycle ---------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        settings: IndexSettings,
+        *,
+        read_only: bool = False,
+        embedder: Embedder | None = None,
+    ) -> WorkspaceIndex:
+        folder = folder.resolve()
+        state = state_dir(folder)
+        lock = None if read_only else WriterLock(state / "index.lock").acquire()
+        try:
+            embedder = embedder or make_embedder(settings)
+            uri = settings.uri or str(state / "index")
+            store, reason = IndexStore.open(
+                uri, embedder_id=embedder.id, dim=embedder.dim, read_only=read_only
+            )
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        if reason and not read_only:
+            log.warning("rebuilding the index of %s: %s", folder, reason)
+        return cls(folder, settings, store, embedder, lock, reason)
+
+    @property
+    def read_only(self) -> bool:
+        return self._lock is None
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> WorkspaceIndex:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _require_writer(self) -> None:
+        if self._lock is None:
+            raise IndexLocked("this index was opened read-only")
+
+    # ---- updates ------------------------------------------------------------------
+
+    def update(
+        self,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+        rebuild: bool = False,
+    ) -> UpdateStats:
+        """Bring the index in line with the folder; see the module docstring."""
+        self._require_writer()
+        with self._update_lock:
+            started = time.perf_counter()
+            rebuilt, reason = bool(self._pending_rebuild), self._pending_rebuild
+            if rebuild:
+                self._store.delete_paths(sorted(self._store.file_rows()))
+                self._store.delete_paths(sorted(self._store.chunk_paths()))
+                rebuilt, reason = True, reason or "rebuild requested"
+                log.info("rebuilding the index of %s: %s", self.folder, reason)
+            self._pending_rebuild = ""
+            walk = walk_folder(self.folder, self.settings)
+            known = self._store.file_rows()
+            orphans = self._store.chunk_paths() - known.keys()
+            if orphans:
+                log.info("removing %d files' leftovers of an interrupted update", len(orphans))
+                self._store.delete_paths(sorted(orphans), files_too=False)
+            on_disk = {e.path: e for e in walk.files}
+            removed = {p: known[p].hash for p in known.keys() - on_disk.keys()}
+            jobs = [
+                FileJob(e.path, e.size, e.mtime_ns, known[e.path].hash if e.path in known else "")
+                for e in walk.files
+                if e.path not in known
+                or known[e.path].size != e.size
+                or known[e.path].mtime_ns != e.mtime_ns
+            ]
+            skipped = dict(walk.skipped)
+            changed, written, _ = self._run_jobs(
+                jobs, removed, skipped, cancel=cancel, progress=progress, total=len(walk.files)
+            )
+            cancelled = cancel is not None and cancel.is_set()
+            if removed and not cancelled:
+                self._store.delete_paths(sorted(removed))
+            self._store.optimize(force=True)
+            self._last_update = time.time()
+            return UpdateStats(
+                files_total=len(walk.files),
+                files_changed=changed,
+                files_removed=0 if cancelled else len(removed),
+                chunks_written=written,
+                chunks_total=self._store.count_chunks(),
+                seconds=time.perf_counter() - started,
+                rebuilt=rebuilt,
+                rebuild_reason=reason,
+                skipped=skipped,
+            )
+
+    def _run_jobs(
+        self,
+        jobs: Sequence[FileJob],
+        removed: dict[str, str],
+        skipped: dict[str, int],
+        *,
+        cancel: threading.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        total: int | None = None,
+        override_paths: frozenset[str] = frozenset(),
+    ) -> tuple[int, int, int]:
+        """Index ``jobs`` and write the results; ``removed`` loses paths that were renamed."""
+        total = len(jobs) if total is None else total
+        unchanged_before = total - len(jobs)
+        moved_from = {h: p for p, h in removed.items()}
+        pending = _PendingWrites()
+        changed = written = done = 0
+        results: Iterator[IndexedFile] = index_files(
+            self.folder,
+            jobs,
+            self.settings,
+            self._embedder,
+            moved_hashes=frozenset(moved_from),
+            cancel=cancel,
+        )
+        for result in results:
+            done += 1
+            mtime = OVERRIDE_MTIME if result.path in override_paths else result.mtime_ns
+            if result.status == "skipped":
+                skipped[result.skip_reason] = skipped.get(result.skip_reason, 0) + 1
+                removed.setdefault(result.path, "")
+            elif result.status == "moved":
+                old = moved_from.pop(result.hash, None)
+                if old is None or old not in removed:  # a second copy: index it for real
+                    job = FileJob(result.path, result.size, result.mtime_ns)
+                    result = next(index_files(self.folder, [job], self.settings, self._embedder))
+                    pending.add(result, mtime)
+                    changed += 1
+                else:
+                    written += pending.flush(self._store)
+                    del removed[old]
+                    self._store.rename_path(old, result.path)
+                    pending.add(result, mtime)
+                    changed += 1
+            else:
+                pending.add(result, mtime)
+                changed += result.status == "parsed"
+            if pending.full():
+                written += pending.flush(self._store)
+            if progress is not None:
+                progress(unchanged_before + done, total)
+        written += pending.flush(self._store)
+        return changed, written, done
+
+    def update_files(
+        self, rel_paths: Sequence[str], *, overrides: Mapping[str, str] | None = None
+    ) -> UpdateStats:
+        """Re-index just these files (missing or now-ignored ones are removed)."""
+        self._require_writer()
+        overrides = dict(overrides or {})
+        with self._update_lock:
+            started = time.perf_counter()
+            known = self._store.file_rows_for(rel_paths)
+            jobs: list[FileJob] = []
+            removed: dict[str, str] = {}
+            for rel in dict.fromkeys(rel_paths):
+                path = self.folder / rel
+                indexable = rel in overrides or (
+                    path.is_file() and should_index(self.folder, rel, self.settings)
+                )
+                if not indexable:
+                    if rel in known:
+                        removed[rel] = known[rel].hash
+                    continue
+                stat = path.stat() if path.is_file() else None
+                size = stat.st_size if stat else len(overrides[rel].encode("utf-8"))
+                mtime = stat.st_mtime_ns if stat else OVERRIDE_MTIME
+                known_hash = known[rel].hash if rel in known else ""
+                jobs.append(FileJob(rel, size, mtime, known_hash, overrides.get(rel)))
+            skipped: dict[str, int] = {}
+            unreadable: dict[str, str] = {}
+            changed, written, _ = self._run_jobs(
+                jobs, unreadable, skipped, override_paths=frozenset(overrides)
+            )
+            if removed or unreadable:
+                self._store.delete_paths(sorted(removed.keys() | unreadable.keys()))
+            self._store.optimize()
+            self._last_update = time.time()
+            return UpdateStats(
+                files_total=len(jobs),
+                files_changed=changed,
+                files_removed=len(removed),
+                chunks_written=written,
+                chunks_total=self._store.count_chunks(),
+                seconds=time.perf_counter() - started,
+                skipped=skipped,
+            )
+
+    def rename_file(self, old: str, new: str) -> None:
+        """Follow a rename without re-embedding (re-index if the language changed)."""
+        self._require_writer()
+        if language_for_path(old) != language_for_path(new) or not should_index(
+            self.folder, new, self.settings
+        ):
+            self.update_files([old, new])
+            return
+        with self._update_lock:
+            self._store.delete_paths([new])
+            self._store.rename_path(old, new)
+            self._store.optimize()
+
+    # ---- queries ------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 10,
+        path_glob: str | None = None,
+        language: str | None = None,
+        kind: str | None = None,
+        mode: Literal["hybrid", "fts", "vector"] = "hybrid",
+    ) -> list[SearchHit]:
+        filters = SearchFilters(path_glob=path_glob, language=language, kind=kind)
+        search_mode: SearchMode = mode
+        return search_store(
+            self._store, self._embedder, query, limit=limit, filters=filters, mode=search_mode
+        )
+
+    def find_symbol(self, name: str) -> tuple[list[Definition], list[Reference]]:
+        """Definitions whose short or qualified name is ``name``, and references to it."""
+        short = name.rsplit(".", 1)[-1]
+        rows = self._store.symbol_rows(f"{equals('name', short)}")
+        definitions = [
+            Definition(
+                name=r["name"],
+                qualified=r["qualified"],
+                kind=r["kind"],
+                path=r["path"],
+                start_line=int(r["start_line"]),
+                end_line=int(r["end_line"]),
+            )
+            for r in rows
+            if r["role"] == "def" and (name == short or r["qualified"] == name)
+        ]
+        references = [
+            Reference(name=r["name"], path=r["path"], line=int(r["start_line"]))
+            for r in rows
+            if r["role"] == "ref"
+        ]
+        definitions.sort(key=lambda d: (d.path, d.start_line))
+        references.sort(key=lambda r: (r.path, r.line))
+        return definitions, references
+
+    def _map_inputs(self) -> tuple[list[MapDefinition], list[tuple[str, str]]]:
+        with self._map_lock:
+            version = self._store.version()
+            if self._map_cache is None or self._map_cache[0] != version:
+                table = self._store.symbol_table()
+                columns = table.to_pydict()
+                definitions: list[MapDefinition] = []
+                references: list[tuple[str, str]] = []
+                for role, name, qualified, kind, path, line in zip(
+                    columns["role"],
+                    columns["name"],
+                    columns["qualified"],
+                    columns["kind"],
+                    columns["path"],
+                    columns["start_line"],
+                    strict=True,
+                ):
+                    if role == "def":
+                        definitions.append(MapDefinition(path, name, qualified, kind, line))
+                    else:
+                        references.append((path, name))
+                self._map_cache = (version, definitions, references)
+            return self._map_cache[1], self._map_cache[2]
+
+    def repo_map(
+        self, *, max_tokens: int = 1024, focus: Sequence[str] = (), query: str = ""
+    ) -> str:
+        definitions, references = self._map_inputs()
+        ranked = rank_definitions(
+            definitions, references, focus=focus, query_names=identifiers(query)
+        )
+        return render_map(ranked, max_tokens=max_tokens, signature=first_line_reader(self._lines))
+
+    def _lines(self, rel: str) -> list[str] | None:
+        try:
+            return (self.folder / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "files": self._store.count_files(),
+            "chunks": self._store.count_chunks(),
+            "embedder": self._embedder.id,
+            "dim": self._embedder.dim,
+            "read_only": self.read_only,
+            "last_update": self._last_update,
+        }

@@ -1,0 +1,80 @@
+"""Hand-built index data for tests that must not depend on the parser."""
+
+from __future__ import annotations
+
+import hashlib
+
+from delegate.index.embedders import HashingEmbedder, embedding_text
+from delegate.index.model import Chunk
+from delegate.index.store import IndexStore
+from delegate.index.tokens import chunk_terms
+
+
+def make_chunk(
+    path: str,
+    symbol: str,
+    text: str,
+    *,
+    kind: str = "function",
+    language: str = "python",
+    start_line: int = 1,
+) -> Chunk:
+    digest = hashlib.sha1(text.encode()).hexdigest()
+    return Chunk(
+        id=f"{path}:{symbol}:{digest[:12]}",
+        path=path,
+        language=language,
+        kind=kind,  # type: ignore[arg-type]
+        symbol=symbol,
+        start_line=start_line,
+        end_line=start_line + text.count("\n"),
+        text=text,
+        hash=digest,
+    )
+
+
+def add_chunks(store: IndexStore, chunks: list[Chunk]) -> None:
+    embedder = HashingEmbedder()
+    store.add_chunks(
+        chunks,
+        [chunk_terms(c) for c in chunks],
+        embedder.embed([embedding_text(c) for c in chunks]),
+    )
+
+
+CORPUS = [
+    make_chunk(
+        "net/http_client.py",
+        "fetch_url",
+        'def fetch_url(url, timeout=10):\n    """Download a web page over HTTP and return its body."""\n    return urlopen(url, timeout=timeout).read()',
+    ),
+    make_chunk(
+        "text/tokenize.py",
+        "split_words",
+        'def split_words(sentence):\n    """Break a sentence into lowercase words."""\n    return sentence.lower().split()',
+    ),
+    make_chunk(
+        "db/connection.py",
+        "ConnectionPool",
+        'class ConnectionPool:\n    """Keep database connections open and hand them out."""\n    def acquire(self): ...',
+        kind="class",
+    ),
+    make_chunk(
+        "math/stats.py",
+        "mean_value",
+        'def mean_value(numbers):\n    """Arithmetic average of a list of numbers."""\n    return sum(numbers) / len(numbers)',
+    ),
+    make_chunk(
+        "web/app.ts",
+        "renderPage",
+        "export function renderPage(template: string): string {\n  // render an HTML page from a template\n  return compile(template)();\n}",
+        language="typescript",
+    ),
+    make_chunk(
+        "docs/guide.md",
+        "",
+        "# Guide\nHow to configure the database connection pool size.",
+        kind="text",
+        language="text",
+    ),
+]
