@@ -1,0 +1,176 @@
+"""Turn a tree-sitter tree into an outline: nested definitions as plain data.
+
+The definitions query (``queries/<language>.definitions.scm``) marks each definition node
+with ``@definition.<kind>`` and its name with ``@name``. This module nests the matches by
+their byte ranges, qualifies names by nesting ("Parser.parse", "outer.inner"), decides
+which functions are methods (a function directly inside a class-like definition, a Go
+method with a receiver, a C++ ``Parser::parse``), and records the rows chunking needs:
+where the chunk starts (decorators, ``export``, doc comments and attributes just above are
+part of the definition), where the header ends, and where body statements begin (the
+places a large definition may be cut). Everything after this module is line arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node, QueryCursor, Tree
+
+from delegate.index.grammars import definitions_query
+
+# kinds that hold methods; "impl" (Rust) holds methods but defines nothing itself
+CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "impl"})
+# a parent of these types belongs to the definition it wraps
+_WRAPPERS = frozenset(
+    {"decorated_definition", "export_statement", "template_declaration", "ambient_declaration"}
+)
+# siblings just above a definition that describe it
+_LEADING_TYPES = frozenset({"comment", "line_comment", "block_comment", "attribute_item"})
+_MAX_HEADER_ROWS = 6
+
+
+@dataclass
+class Outline:
+    """One definition. Rows are 0-based and inclusive."""
+
+    name: str
+    qualified: str
+    kind: str  # "function", "method", "class", …, "impl"
+    start_row: int  # the definition node itself
+    end_row: int
+    chunk_start_row: int  # including decorators, export keyword, doc comments
+    header_end_row: int  # last row of the signature / class header
+    body_rows: tuple[int, ...]  # start rows of body statements: allowed cut points
+    start_byte: int
+    end_byte: int
+    name_byte: int  # start of the name node, so references can skip it
+    children: list[Outline] = field(default_factory=list)
+
+    @property
+    def is_container(self) -> bool:
+        return self.kind in CONTAINER_KINDS
+
+
+def _effective_end_row(node: Node) -> int:
+    """Some comment nodes swallow their newline and so "end" at column 0 of the next row."""
+    end = node.end_point
+    return end.row - 1 if end.column == 0 and end.row > node.start_point.row else end.row
+
+
+def _chunk_start(node: Node) -> int:
+    while node.parent is not None and node.parent.type in _WRAPPERS:
+        node = node.parent
+    row = node.start_point.row
+    sibling = node.prev_sibling
+    while sibling is not None and sibling.type in _LEADING_TYPES:
+        if _effective_end_row(sibling) < row - 1:
+            break
+        row = sibling.start_point.row
+        sibling = sibling.prev_sibling
+    return row
+
+
+def _body(node: Node) -> Node | None:
+    body = node.child_by_field_name("body")
+    if body is None:
+        declarator = node.child_by_field_name("type")  # Go: type_spec -> struct_type
+        if declarator is not None:
+            body = declarator.child_by_field_name("body") or declarator
+    return body
+
+
+def _header_end_row(node: Node, body: Node | None, source: bytes) -> int:
+    start = node.start_point.row
+    if body is None or body.start_point.row <= start:
+        return start
+    row = body.start_point.row
+    # a body that starts a new line (Python's block) leaves the header on the rows above
+    line_start = body.start_byte - body.start_point.column
+    if not source[line_start : body.start_byte].strip():
+        row -= 1
+    return min(max(row, start), start + _MAX_HEADER_ROWS - 1)
+
+
+def _body_rows(body: Node | None) -> tuple[int, ...]:
+    if body is None:
+        return ()
+    statements = body.named_children
+    if len(statements) == 1 and statements[0].named_child_count > 1:
+        statements = statements[0].named_children  # Go: block -> statement_list
+    return tuple(sorted({s.start_point.row for s in statements}))
+
+
+def _split_name(raw: str, kind: str) -> tuple[str, str, str]:
+    """(name, scope prefix, kind) for names like ``Parser::parse`` or Ruby ``Foo::Bar``."""
+    for separator in ("::", "\\"):
+        if separator in raw:
+            parts = [p for p in raw.split(separator) if p]
+            prefix = ".".join(parts[:-1])
+            if kind == "function" and prefix:
+                kind = "method"
+            return parts[-1], prefix, kind
+    return raw, "", kind
+
+
+def build_outline(tree: Tree, source: bytes, language: str) -> list[Outline]:
+    """Top-level definitions of the file, each with its nested definitions."""
+    found: dict[tuple[int, int], Outline] = {}
+    for _, captures in QueryCursor(definitions_query(language)).matches(tree.root_node):
+        node_kind = next((k for k in captures if k.startswith("definition.")), None)
+        names = captures.get("name")
+        if node_kind is None or not names:
+            continue
+        node = captures[node_kind][0]
+        key = (node.start_byte, node.end_byte)
+        if key in found:
+            continue
+        name_node = names[0]
+        raw = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+        name, prefix, kind = _split_name(raw, node_kind.removeprefix("definition."))
+        receiver = captures.get("receiver")
+        if receiver:
+            prefix = source[receiver[0].start_byte : receiver[0].end_byte].decode("utf-8")
+        body = _body(node)
+        found[key] = Outline(
+            name=name,
+            qualified=f"{prefix}.{name}" if prefix else name,
+            kind=kind,
+            start_row=node.start_point.row,
+            end_row=node.end_point.row,
+            chunk_start_row=_chunk_start(node),
+            header_end_row=_header_end_row(node, body, source),
+            body_rows=_body_rows(body),
+            start_byte=node.start_byte,
+            end_byte=node.end_byte,
+            name_byte=name_node.start_byte,
+        )
+    return _nest(sorted(found.values(), key=lambda o: (o.start_byte, -o.end_byte)))
+
+
+def _nest(ordered: list[Outline]) -> list[Outline]:
+    roots: list[Outline] = []
+    stack: list[Outline] = []
+    for item in ordered:
+        while stack and stack[-1].end_byte < item.end_byte:
+            stack.pop()
+        if stack:
+            parent = stack[-1]
+            item.qualified = f"{parent.qualified}.{item.qualified}"
+            if item.kind == "function" and parent.is_container and parent.kind != "module":
+                item.kind = "method"
+            parent.children.append(item)
+        else:
+            roots.append(item)
+        stack.append(item)
+    return roots
+
+
+def walk(outlines: list[Outline]) -> list[Outline]:
+    """Every outline, parents before children, in source order."""
+    result: list[Outline] = []
+    pending = list(reversed(outlines))
+    while pending:
+        item = pending.pop()
+        result.append(item)
+        pending.extend(reversed(item.children))
+    return result

@@ -1,0 +1,123 @@
+"""Parse one file into chunks, definitions and references — the index's unit of work.
+
+:func:`parse_file` is pure: text in, :class:`~delegate.index.model.ParsedFile` out, both
+plain picklable data, so the indexer can run it in a process pool. Tree-sitter parsers and
+compiled queries are cached per process (see :mod:`delegate.index.grammars`).
+
+The steps: parse with tree-sitter, build the :mod:`outline <delegate.index.outline>` of
+nested definitions, cut chunks (:mod:`delegate.index.chunking`), list definitions, and
+collect references — identifier occurrences other than a definition's own name, at most
+one per (name, line), leaving out ``self``/``this`` and one-letter names. A file with
+syntax errors still parses (tree-sitter recovers) and still covers every line.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import QueryCursor, Tree
+
+from delegate.index.chunking import chunk_code
+from delegate.index.grammars import CODE_LANGUAGES, parser, references_query
+from delegate.index.languages import TEXT, language_for_path
+from delegate.index.model import Definition, ParsedFile, Reference, SymbolKind
+from delegate.index.outline import Outline, build_outline, walk
+from delegate.index.text_windows import chunk_text
+
+TRIVIAL_NAMES = frozenset({"self", "this", "cls", "super", "Self"})
+
+_SYMBOL_KINDS: dict[str, SymbolKind] = {
+    "function": "function",
+    "method": "method",
+    "class": "class",
+    "interface": "interface",
+    "struct": "struct",
+    "enum": "enum",
+    "trait": "trait",
+    "module": "module",
+}
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as tree-sitter counts rows (``\\n`` only), without ``\\r`` or the final empty one."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    if "\r" in text:
+        lines = [line.removesuffix("\r") for line in lines]
+    return lines
+
+
+def _parse(text: str, language: str) -> tuple[bytes, Tree]:
+    source = text.encode("utf-8", "surrogatepass")
+    return source, parser(language).parse(source)
+
+
+def _definitions(path: str, outlines: list[Outline]) -> list[Definition]:
+    return [
+        Definition(
+            name=o.name,
+            qualified=o.qualified,
+            kind=_SYMBOL_KINDS[o.kind],
+            path=path,
+            start_line=o.start_row + 1,
+            end_line=o.end_row + 1,
+        )
+        for o in walk(outlines)
+        if o.kind in _SYMBOL_KINDS
+    ]
+
+
+def _references(
+    path: str, tree: Tree, source: bytes, language: str, skip: set[int]
+) -> list[Reference]:
+    nodes = QueryCursor(references_query(language)).captures(tree.root_node).get("reference", [])
+    seen = {
+        (source[n.start_byte : n.end_byte], n.start_point.row): None
+        for n in nodes
+        if n.start_byte not in skip and n.end_byte - n.start_byte > 1
+    }
+    # captures come grouped by pattern, not in source order
+    return [
+        Reference(name=name, path=path, line=row + 1)
+        for raw, row in sorted(seen, key=_row)
+        if (name := raw.decode("utf-8", "replace")) not in TRIVIAL_NAMES
+    ]
+
+
+def _row(item: tuple[bytes, int]) -> int:
+    return item[1]
+
+
+def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
+    """Chunks, definitions and references of one file; ``language`` defaults to the one
+    its name implies (unknown names are treated as text)."""
+    language = language or language_for_path(path) or TEXT
+    text = text.removeprefix("\ufeff")
+    if language not in CODE_LANGUAGES:
+        return ParsedFile(path=path, language=TEXT, chunks=tuple(chunk_text(path, text)))
+    source, tree = _parse(text, language)
+    outlines = build_outline(tree, source, language)
+    top_level_rows = tuple(sorted({n.start_point.row for n in tree.root_node.named_children}))
+    chunks = chunk_code(path, language, _lines(text), outlines, top_level_rows)
+    names = {o.name_byte for o in walk(outlines)}
+    return ParsedFile(
+        path=path,
+        language=language,
+        chunks=tuple(chunks),
+        definitions=tuple(_definitions(path, outlines)),
+        references=tuple(_references(path, tree, source, language, names)),
+    )
+
+
+def enclosing_definition(path: str, text: str, line: int) -> Definition | None:
+    """The innermost function, method or class whose lines contain 1-based ``line``."""
+    language = language_for_path(path)
+    if language not in CODE_LANGUAGES:
+        return None
+    source, tree = _parse(text.removeprefix("\ufeff"), language)
+    best: Definition | None = None
+    for definition in _definitions(path, build_outline(tree, source, language)):
+        if definition.start_line <= line <= definition.end_line and (
+            best is None or definition.start_line >= best.start_line
+        ):
+            best = definition  # walk() lists parents first, so later ones are deeper
+    return best
