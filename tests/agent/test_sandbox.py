@@ -1,0 +1,200 @@
+"""The sandbox: a faithful snapshot (git and plain folders, unsaved buffers), the diff of
+what happened in it, and a user folder and repository left exactly as they were."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from delegate.agent.sandbox import Sandbox
+from delegate.proposals.changes import FileChange
+from delegate.settings import IndexSettings
+
+SETTINGS = IndexSettings()
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env.update({"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def fingerprint(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and mtime of every file outside .git (links not followed)."""
+    found: dict[str, tuple[bytes, int]] = {}
+    for directory, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            path = Path(directory) / name
+            found[str(path.relative_to(folder))] = (path.read_bytes(), path.stat().st_mtime_ns)
+    return found
+
+
+def make_project(folder: Path) -> None:
+    write(
+        folder,
+        {
+            ".gitignore": "*.log\nbuild_out/\n",
+            "app.py": "def main():\n    return 1\n",
+            "lib/util.py": "X = 1\n",
+            "lib/gone.py": "Y = 2\n",
+            "data/blob.bin": b"\x00\x01\x02binary",
+            "run.sh": "#!/bin/sh\necho hi\n",
+            "debug.log": "ignored\n",
+            "build_out/artifact.txt": "ignored\n",
+            "node_modules/left-pad/index.js": "module.exports = 1\n",
+            ".venv/pyvenv.cfg": "home = /usr\n",
+            ".venv/lib/site.py": "# venv\n",
+        },
+    )
+    (folder / "run.sh").chmod(0o755)
+
+
+@pytest.fixture
+def git_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    make_project(folder)
+    (folder / ".gitignore").write_text("*.log\nbuild_out/\nnode_modules/\n.venv/\n")
+    git(folder, "init", "-q", "-b", "main")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "init")
+    # working-tree state the snapshot must reproduce
+    (folder / "app.py").write_text("def main():\n    return 2  # edited, not committed\n")
+    (folder / "lib" / "gone.py").unlink()
+    write(folder, {"new_untracked.py": "Z = 3\n", "notes.log": "ignored too\n"})
+    git(folder, "add", "new_untracked.py")
+    write(folder, {"lib/also_new.py": "W = 4\n"})
+    return folder
+
+
+@pytest.fixture
+def plain_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    make_project(folder)
+    return folder
+
+
+async def test_git_snapshot_reproduces_the_working_tree(git_folder: Path) -> None:
+    before = fingerprint(git_folder)
+    worktrees_before = git(git_folder, "worktree", "list")
+    overrides = {"lib/util.py": "X = 'unsaved'\n", "brand_new.py": "print('buffer')\n"}
+    async with await Sandbox.create(git_folder, overrides, SETTINGS) as sbx:
+        root = sbx.root
+        assert root != git_folder and sbx.folder == git_folder.resolve()
+        assert (root / "app.py").read_text().endswith("# edited, not committed\n")
+        assert not (root / "lib" / "gone.py").exists()
+        assert (root / "new_untracked.py").read_text() == "Z = 3\n"
+        assert (root / "lib" / "also_new.py").read_text() == "W = 4\n"
+        assert (root / "lib" / "util.py").read_text() == "X = 'unsaved'\n"
+        assert (root / "brand_new.py").read_text() == "print('buffer')\n"
+        assert not (root / "debug.log").exists() and not (root / "notes.log").exists()
+        assert os.access(root / "run.sh", os.X_OK)
+        assert (root / "node_modules").is_symlink() and (root / ".venv").is_symlink()
+        assert (root / "node_modules" / "left-pad" / "index.js").is_file()
+        assert sbx.changes() == []  # the snapshot is the base
+        assert len(git(git_folder, "worktree", "list").splitlines()) == 2
+    assert not sbx.temp_dir.exists()
+    assert fingerprint(git_folder) == before
+    assert git(git_folder, "worktree", "list") == worktrees_before
+    assert len(worktrees_before.splitlines()) == 1
+    assert not (git_folder / ".git" / "worktrees").exists() or not any(
+        (git_folder / ".git" / "worktrees").iterdir()
+    )
+
+
+async def test_plain_folder_copy_honours_ignore_rules(plain_folder: Path) -> None:
+    before = fingerprint(plain_folder)
+    sbx = await Sandbox.create(plain_folder, {"app.py": "unsaved\n"}, SETTINGS)
+    try:
+        root = sbx.root
+        assert (root / "app.py").read_text() == "unsaved\n"
+        assert (root / "lib" / "gone.py").is_file()
+        assert (root / "data" / "blob.bin").read_bytes() == b"\x00\x01\x02binary"
+        assert not (root / "debug.log").exists()
+        assert not (root / "build_out").exists()
+        assert (root / "node_modules").is_symlink()
+        assert (root / ".venv").is_symlink()
+        assert os.access(root / "run.sh", os.X_OK)
+    finally:
+        await sbx.close()
+    assert not sbx.temp_dir.exists()
+    assert fingerprint(plain_folder) == before
+
+
+@pytest.mark.parametrize("kind", ["git", "plain"])
+async def test_changes_report_modify_create_delete(
+    kind: str, git_folder: Path, plain_folder: Path
+) -> None:
+    folder = git_folder if kind == "git" else plain_folder
+    async with await Sandbox.create(folder, {}, SETTINGS) as sbx:
+        root = sbx.root
+        base_main = (root / "app.py").read_text()
+        (root / "app.py").write_text("def main():\n    return 42\n")
+        (root / "lib" / "util.py").unlink()
+        write(root, {"lib/created.py": "NEW = 1\n", "docs/guide.md": "# Guide\n"})
+        # junk a test run leaves behind, ignored files and binaries are not changes
+        write(
+            root,
+            {
+                "lib/__pycache__/util.cpython-311.pyc": b"\x00pyc",
+                ".pytest_cache/v/cache/lastfailed": "{}",
+                "trace.log": "ignored by .gitignore\n",
+                "data/new.bin": b"\x00\xff",
+            },
+        )
+        (root / "data" / "blob.bin").write_bytes(b"\x00changed")
+        assert sbx.changes() == [
+            FileChange("app.py", base_main, "def main():\n    return 42\n"),
+            FileChange("docs/guide.md", None, "# Guide\n"),
+            FileChange("lib/created.py", None, "NEW = 1\n"),
+            FileChange("lib/util.py", "X = 1\n", None),
+        ]
+
+
+async def test_keep_leaves_the_directory_but_not_the_worktree_entry(git_folder: Path) -> None:
+    sbx = await Sandbox.create(git_folder, {}, SETTINGS, keep=True)
+    await sbx.close()
+    try:
+        assert (sbx.root / "app.py").is_file()
+        assert len(git(git_folder, "worktree", "list").splitlines()) == 1
+    finally:
+        shutil.rmtree(sbx.temp_dir)
+
+
+async def test_folder_inside_a_repository(git_folder: Path) -> None:
+    sub = git_folder / "lib"
+    async with await Sandbox.create(sub, {"util.py": "X = 9\n"}, SETTINGS) as sbx:
+        assert (sbx.root / "util.py").read_text() == "X = 9\n"
+        assert (sbx.root / "also_new.py").is_file()
+        assert sbx.changes() == []
+        (sbx.root / "util.py").write_text("X = 10\n")
+        assert [c.path for c in sbx.changes()] == ["util.py"]
+    assert len(git(git_folder, "worktree", "list").splitlines()) == 1
+
+
+async def test_repository_without_commits_is_copied(tmp_path: Path) -> None:
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    write(folder, {"a.py": "A = 1\n"})
+    git(folder, "init", "-q")
+    async with await Sandbox.create(folder, {}, SETTINGS) as sbx:
+        assert (sbx.root / "a.py").read_text() == "A = 1\n"
