@@ -1,0 +1,67 @@
+"""The language server's state: folders with their settings and indexes, tasks, the API key.
+
+Mutated only on the event loop (handlers, and callbacks scheduled onto it); background work
+gets plain values out of it. The ``on_task_finished`` hooks and the ``code_action_providers``
+list are the seams where proposal review plugs in without touching the core handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from delegate.agent.task import TaskResult
+from delegate.lsp.index_worker import FolderIndexer
+from delegate.lsp.logs import ServerLogging
+from delegate.settings import Settings
+from delegate.tasks import TaskRecord, TaskRegistry
+
+if TYPE_CHECKING:
+    from delegate.lsp.progress import ProgressHandle
+
+
+@dataclass
+class FolderState:
+    """One workspace folder."""
+
+    path: Path
+    uri: str
+    settings: Settings
+    indexer: FolderIndexer
+
+
+TaskFinishedHook = Callable[[TaskRecord, TaskResult | None], None]
+
+
+@dataclass
+class Session:
+    registry: TaskRegistry
+    logging: ServerLogging
+    init_options: dict[str, Any] = field(default_factory=dict)
+    client_settings: dict[str, Any] = field(default_factory=dict)
+    folders: dict[Path, FolderState] = field(default_factory=dict)
+    api_key: str | None = field(default_factory=lambda: os.environ.get("ANTHROPIC_API_KEY"))
+    log_file: Path | None = None  # from --log-file; else .delegate/logs/ of the first folder
+    shown_warnings: set[str] = field(default_factory=set)
+    task_progress: dict[str, ProgressHandle] = field(default_factory=dict)
+    task_results: dict[str, TaskResult] = field(default_factory=dict)
+    on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
+    pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+    initialized: bool = False
+
+    def settings(self) -> Settings:
+        """Settings that are not per folder (log level, task limit): the first folder's."""
+        for state in self.folders.values():
+            return state.settings
+        return Settings()
+
+    def folder_for(self, path: Path) -> FolderState | None:
+        from delegate.lsp.converters import folder_containing
+
+        found = folder_containing(path, self.folders)
+        return self.folders.get(found) if found else None

@@ -1,0 +1,185 @@
+"""Starting delegated tasks from the editor and showing them while they run.
+
+A command builds a :class:`~delegate.agent.task.TaskSpec` (with the unsaved buffers of the
+folder), submits it to the registry and returns the task id at once. While the task runs,
+every record change becomes a ``delegate/taskChanged`` notification and a report on the
+task's own cancellable progress bar; cancelling the bar cancels the task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from delegate.agent.task import EventSink, TaskKind, TaskResult, TaskSpec
+from delegate.lsp.code_actions import definition_at
+from delegate.lsp.converters import (
+    range_from_json,
+    relative_posix,
+    task_changed_params,
+    uri_to_path,
+)
+from delegate.lsp.documents import unsaved_overrides
+from delegate.lsp.indexing import in_background
+from delegate.lsp.progress import start_progress
+from delegate.lsp.server import DelegateServer
+from delegate.tasks import TaskRecord, TaskRegistry, new_task_id
+
+log = logging.getLogger(__name__)
+
+TASK_CHANGED = "delegate/taskChanged"
+NO_AGENT = "The agent is not available in this installation (delegate.agent.engine is missing)."
+NO_KEY = "No API key: set ANTHROPIC_API_KEY or send delegate/setApiKey."
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """The argument of ``delegate.task`` / ``delegate.generateTests``, validated."""
+
+    uri: str
+    range: types.Range | None
+    text: str
+    trigger: dict[str, Any] | None = None
+    symbol: str | None = None
+
+
+def parse_task_request(args: tuple[Any, ...]) -> TaskRequest:
+    """Accept ``[{uri, range?, text?, trigger?, symbol?}]``; raise ValueError when malformed."""
+    if len(args) != 1 or not isinstance(args[0], Mapping):
+        raise ValueError("expected one argument: {uri, range, text?}")
+    arg = args[0]
+    uri = arg.get("uri")
+    if not isinstance(uri, str) or not uri:
+        raise ValueError("`uri` is required")
+    rng = range_from_json(arg["range"]) if isinstance(arg.get("range"), Mapping) else None
+    text = arg.get("text")
+    trigger = arg.get("trigger")
+    symbol = arg.get("symbol")
+    return TaskRequest(
+        uri=uri,
+        range=rng,
+        text=text.strip() if isinstance(text, str) else "",
+        trigger=dict(trigger) if isinstance(trigger, Mapping) else None,
+        symbol=symbol if isinstance(symbol, str) and symbol else None,
+    )
+
+
+def instruction_for(kind: TaskKind, request: TaskRequest, symbol: str | None) -> str:
+    if kind == "tests":
+        base = f"Generate tests for `{symbol}`" if symbol else "Generate tests"
+        return f"{base}. {request.text}" if request.text else base
+    if not request.text:
+        raise JsonRpcInvalidParams(message="task text required")
+    return request.text
+
+
+def start_task(ls: DelegateServer, kind: TaskKind, args: tuple[Any, ...]) -> dict[str, str]:
+    """Validate, queue and return ``{"taskId": ...}`` without waiting for any work."""
+    try:
+        request = parse_task_request(args)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise JsonRpcInvalidParams(message=str(exc)) from exc
+    path = uri_to_path(request.uri)
+    state = ls.session.folder_for(path) if path else None
+    if path is None or state is None:
+        raise JsonRpcInvalidParams(message=f"{request.uri} is not inside a workspace folder")
+    rel = relative_posix(path, state.path)
+    symbol = request.symbol
+    if kind == "tests" and symbol is None and request.range is not None:
+        document = ls.workspace.get_text_document(request.uri)
+        definition = definition_at(path.name, document.source, request.range.start.line)
+        symbol = definition.qualified if definition else None
+    spec = TaskSpec(
+        task_id=new_task_id(),
+        folder=state.path,
+        instruction=instruction_for(kind, request, symbol),
+        kind=kind,
+        file=rel,
+        start_line=request.range.start.line + 1 if request.range else None,
+        end_line=request.range.end.line + 1 if request.range else None,
+        symbol=symbol,
+        overrides=unsaved_overrides(ls, state.path),
+    )
+    record = ls.session.registry.submit(spec, trigger=request.trigger)
+    in_background(ls, _show_progress(ls, record))
+    log.info("task %s queued: %s", spec.task_id, spec.instruction)
+    return {"taskId": spec.task_id}
+
+
+async def _show_progress(ls: DelegateServer, record: TaskRecord) -> None:
+    registry = ls.session.registry
+    handle = await start_progress(
+        ls,
+        f"Delegate: {record.instruction[:60]}",
+        message="Queued",
+        on_cancel=lambda: _cancel(registry, record.task_id),
+    )
+    current = registry.get(record.task_id)
+    if current is None or current.finished:
+        handle.end(current.message if current else "")
+        return
+    ls.session.task_progress[record.task_id] = handle
+    handle.report(progress_text(current), force=True)
+
+
+def _cancel(registry: TaskRegistry, task_id: str) -> None:
+    registry.cancel(task_id)
+
+
+def progress_text(record: TaskRecord) -> str:
+    """ "iteration 2 · testing 3/5 · $0.04" — the phase with whatever numbers it has."""
+    phase: str = record.phase
+    if phase == "testing" and record.tests_total:
+        phase = f"testing {record.tests_done or 0}/{record.tests_total}"
+    parts = [f"iteration {record.iteration}"] if record.iteration else []
+    parts.append(phase)
+    if record.cost_usd:
+        parts.append(f"${record.cost_usd:.2f}")
+    text = " · ".join(parts)
+    return f"{text}: {record.message}" if record.message else text
+
+
+async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: EventSink) -> TaskResult:
+    """The registry's runner: the real engine, or a prompt failure that says what is missing."""
+    try:
+        from delegate.agent.engine import run_task
+    except ImportError as exc:
+        raise RuntimeError(NO_AGENT) from exc
+    if not ls.session.api_key:
+        raise RuntimeError(NO_KEY)
+    state = ls.session.folders.get(spec.folder)
+    settings = state.settings if state else ls.session.settings()
+    index = state.indexer.index if state else None
+    # WorkspaceIndex provides what the engine's CodeIndex protocol asks for; the protocol's
+    # signatures are looser than mypy can match structurally (reported to the agent side)
+    result: TaskResult = await run_task(
+        spec, settings, api_key=ls.session.api_key, index=cast(Any, index), events=events
+    )
+    return result
+
+
+def register(server: DelegateServer) -> None:
+    session = server.session
+
+    def changed(record: TaskRecord) -> None:
+        server.protocol.notify(TASK_CHANGED, task_changed_params(record))
+        handle = session.task_progress.get(record.task_id)
+        if handle is not None and not record.finished:
+            handle.report(progress_text(record), force=True)
+
+    def finished(record: TaskRecord, result: TaskResult | None) -> None:
+        handle = session.task_progress.pop(record.task_id, None)
+        if handle is not None:
+            handle.end(f"{record.state}: {record.message}")
+        if result is not None:
+            session.task_results[record.task_id] = result
+        for hook in session.on_task_finished:
+            hook(record, result)
+
+    session.registry.on_change(changed)
+    session.registry.on_finish(finished)
