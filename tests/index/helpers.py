@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from delegate.index.embedders import HashingEmbedder, embedding_text
 from delegate.index.model import Chunk
@@ -78,3 +79,76 @@ CORPUS = [
         language="text",
     ),
 ]
+
+
+# A small Python project: ``core/models.py`` is used by every view; ``tools/leaf.py`` by nobody.
+PROJECT: dict[str, str] = {
+    "core/__init__.py": "",
+    "core/models.py": '''"""Data models."""
+
+
+class Record:
+    """A row stored in the database."""
+
+    def save(self, connection):
+        """Write this record through the database connection."""
+        connection.execute("insert", self)
+
+    def delete(self, connection):
+        connection.execute("delete", self)
+
+
+def load_records(connection, table_name):
+    """Read every record of a table."""
+    return [Record() for _ in connection.query(table_name)]
+''',
+    "core/checksum.py": '''def crc_of_bytes(payload):
+    """Compute a cyclic redundancy checksum of a byte string."""
+    value = 0
+    for byte in payload:
+        value = (value >> 1) ^ byte
+    return value
+''',
+    "views/users.py": """from core.models import Record, load_records
+
+
+def list_users(connection):
+    return load_records(connection, "users")
+
+
+def create_user(connection, name):
+    user = Record()
+    user.save(connection)
+    return user
+""",
+    "views/orders.py": """from core.models import Record, load_records
+
+
+def list_orders(connection):
+    return load_records(connection, "orders")
+
+
+def cancel_order(connection, order):
+    order.delete(connection)
+    Record().save(connection)
+""",
+    "tools/leaf.py": '''def print_banner(title):
+    """Print a decorative banner around a title."""
+    print("=" * len(title))
+    print(title)
+''',
+    "web/format.ts": """export function formatPrice(amount: number): string {
+  // show a money amount with two decimals
+  return amount.toFixed(2);
+}
+""",
+    "README.md": "# Shop\n\nA tiny shop used to test the index.\n",
+}
+
+
+def write_project(root: Path, files: dict[str, str] | None = None) -> Path:
+    for rel, text in (files or PROJECT).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

@@ -1,0 +1,137 @@
+"""WorkspaceIndex end to end on a real folder: open, lock, read-only, search, symbols, map."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from tests.index.helpers import write_project
+
+from delegate.index.lock import IndexLocked
+from delegate.index.workspace import WorkspaceIndex
+from delegate.settings import IndexSettings
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "shop")
+
+
+@pytest.fixture
+def index(folder: Path) -> WorkspaceIndex:
+    ws = WorkspaceIndex.open(folder, IndexSettings())
+    ws.update()
+    yield ws  # type: ignore[misc]
+    ws.close()
+
+
+def test_open_creates_state_dir_with_gitignore(folder: Path) -> None:
+    with WorkspaceIndex.open(folder, IndexSettings()) as ws:
+        assert ws.folder == folder.resolve()
+    assert (folder / ".delegate" / ".gitignore").read_text() == "*\n"
+    assert (folder / ".delegate" / "index").is_dir()
+
+
+def test_first_update_indexes_every_file(index: WorkspaceIndex) -> None:
+    stats = index.stats()
+    assert stats["files"] == 8
+    assert stats["chunks"] >= 8
+    assert stats["embedder"].startswith("hashing") and stats["dim"] == 512
+    assert stats["last_update"] is not None
+
+
+def test_second_writer_is_refused_but_can_search_read_only(
+    folder: Path, index: WorkspaceIndex
+) -> None:
+    with pytest.raises(IndexLocked, match="read-only"):
+        WorkspaceIndex.open(folder, IndexSettings())
+    with WorkspaceIndex.open(folder, IndexSettings(), read_only=True) as reader:
+        hits = reader.search("cyclic redundancy checksum")
+        assert hits[0].path == "core/checksum.py"
+        with pytest.raises(IndexLocked):
+            reader.update()
+    index.close()
+    WorkspaceIndex.open(folder, IndexSettings()).close()
+
+
+@pytest.mark.parametrize(
+    ("query", "path", "symbol"),
+    [
+        ("compute a checksum of bytes", "core/checksum.py", ""),
+        ("crc_of_bytes", "core/checksum.py", ""),
+        ("banner around a title", "tools/leaf.py", ""),
+        ("formatPrice", "web/format.ts", ""),
+    ],
+)
+def test_search_by_description_and_identifier(
+    index: WorkspaceIndex, query: str, path: str, symbol: str
+) -> None:
+    hits = index.search(query, limit=5)
+    assert hits[0].path == path
+
+
+def test_search_filters(index: WorkspaceIndex) -> None:
+    assert {h.path for h in index.search("records", path_glob="views/*")} <= {
+        "views/users.py",
+        "views/orders.py",
+    }
+    assert {h.language for h in index.search("price amount", language="typescript")} == {
+        "typescript"
+    }
+    assert index.search("anything at all", language="cobol") == []
+
+
+def test_find_symbol_by_short_and_qualified_name(index: WorkspaceIndex) -> None:
+    definitions, references = index.find_symbol("save")
+    assert [(d.path, d.qualified, d.kind) for d in definitions] == [
+        ("core/models.py", "Record.save", "method")
+    ]
+    assert {r.path for r in references} >= {"views/users.py", "views/orders.py"}
+    qualified, _ = index.find_symbol("Record.save")
+    assert qualified == definitions
+    assert index.find_symbol("Other.save")[0] == []
+    assert index.find_symbol("no_such_name") == ([], [])
+
+
+def test_repo_map_ranks_the_shared_module_first_and_fits_the_budget(
+    index: WorkspaceIndex,
+) -> None:
+    text = index.repo_map(max_tokens=40)
+    assert len(text) <= 40 * 4
+    assert text.startswith("core/models.py:\n  class Record:\n")
+    assert "tools/leaf.py" not in text
+    everything = index.repo_map(max_tokens=2000)
+    assert everything.index("core/models.py") < everything.index("tools/leaf.py")
+    focused = index.repo_map(max_tokens=60, focus=["tools/leaf.py"])
+    assert "tools/leaf.py:\n  def print_banner(title):" in focused
+    asked = index.repo_map(max_tokens=60, query="why does crc_of_bytes overflow?")
+    assert "def crc_of_bytes(payload):" in asked
+    big = index.repo_map(max_tokens=2000)
+    assert "    def save(self, connection):" in big
+
+
+def test_search_while_updating_in_another_thread(folder: Path, index: WorkspaceIndex) -> None:
+    for i in range(30):
+        (folder / f"extra/mod{i}.py").parent.mkdir(exist_ok=True)
+        (folder / f"extra/mod{i}.py").write_text(f"def extra_{i}(value):\n    return value * {i}\n")
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def searcher() -> None:
+        try:
+            while not done.is_set():
+                assert index.search("checksum of bytes")[0].path == "core/checksum.py"
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=searcher)
+    thread.start()
+    try:
+        stats = index.update()
+    finally:
+        done.set()
+        thread.join()
+    assert not errors, errors
+    assert stats.files_changed == 30
+    assert index.search("extra_7")[0].path == "extra/mod7.py"
