@@ -233,3 +233,22 @@ def test_a_missing_file_conflicts() -> None:
     proposal = one_file(BASE, "A\nb\nc\nd\ne\nf\ng\n")
     result = accept(proposal, "a.py", None, None)
     assert result.conflicted and not result.edits
+
+
+@pytest.mark.parametrize(
+    ("base", "proposed"),
+    [
+        ("a\nb\na\nb\na\n", "a\na\n"),
+        ("b\nb\nb\nb\nb\n", "a\nb\nb\na\nb\n"),
+        ("b\na\nb\nb\na\nb\n", "c\nc\na\nc\na\n"),
+    ],
+)
+def test_repetitive_text_accepted_hunk_by_hunk_gives_the_proposed_text(
+    base: str, proposed: str
+) -> None:
+    # A plain base→current diff misaligns these once one hunk is in: the merge must map
+    # through the text the accepted hunks produce.
+    proposal = one_file(base, proposed)
+    for first in proposal.files[0].hunks:
+        after, text = accept_in_turn(proposal, "a.py", [first.id], base)
+        assert accept(after, "a.py", None, text).new_text == proposed
