@@ -1,17 +1,154 @@
-"""`delegate run` — not implemented yet."""
+"""`delegate run "TASK"` — run one delegated task from the shell and print what it proposes.
+
+Progress goes to stderr (phase, round, cost); the plan, the test results and the unified
+diff go to stdout (or one JSON object with ``--json``). The user's files are untouched unless
+``--apply`` is given, which accepts every hunk through the proposals package's disk apply.
+The exit code is 0 when the task succeeded, 1 when it failed, 2 for bad arguments or no key.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
+import re
 import sys
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
-HELP = "run (not implemented yet)"
+HELP = "run a delegated coding task in a sandbox and print the proposed change"
+_FILE_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("task", nargs="?", default="", help="what to do, in your words")
+    parser.add_argument(
+        "--file", metavar="PATH[:LINE[-LINE]]", help="the file (and lines) in focus"
+    )
+    parser.add_argument("--tests-for", metavar="PATH:SYMBOL", help="generate tests for a symbol")
+    parser.add_argument(
+        "--folder", type=Path, default=Path.cwd(), help="workspace folder (default: .)"
+    )
+    parser.add_argument("--apply", action="store_true", help="apply every hunk to the folder")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--keep-sandbox", action="store_true", help="do not delete the sandbox")
+
+
+def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
+    """``path[:line[-line]]`` → (path, start, end)."""
+    match = _FILE_SPEC.match(value)
+    assert match is not None
+    start = int(match["start"]) if match["start"] else None
+    end = int(match["end"]) if match["end"] else start
+    return match["path"], start, end
 
 
 def run(args: argparse.Namespace) -> int:
-    print("delegate run: not implemented yet", file=sys.stderr)
-    return 2
+    from delegate.agent.engine import run_task
+    from delegate.agent.task import TaskEvent, TaskSpec
+    from delegate.settings import load_settings, read_folder_settings
+
+    folder = args.folder.resolve()
+    if not folder.is_dir():
+        print(f"delegate run: {folder} is not a directory", file=sys.stderr)
+        return 2
+    if not args.task and not args.tests_for:
+        print("delegate run: say what to do (TASK) or use --tests-for PATH:SYMBOL", file=sys.stderr)
+        return 2
+    api_key = os.environ.get("ANTHROPIC_API_KEY")
+    if not api_key:
+        print(
+            "delegate run: ANTHROPIC_API_KEY is not set; export it and try again.", file=sys.stderr
+        )
+        return 2
+    raw, warnings = read_folder_settings(folder)
+    settings, more = load_settings(raw)
+    for warning in [*warnings, *more]:
+        print(warning.message(), file=sys.stderr)
+
+    file, start, end, symbol = None, None, None, None
+    kind = "task"
+    if args.file:
+        file, start, end = parse_file_spec(args.file)
+    if args.tests_for:
+        file, _, symbol = args.tests_for.rpartition(":")
+        if not file or not symbol:
+            print("delegate run: --tests-for takes PATH:SYMBOL", file=sys.stderr)
+            return 2
+        kind = "tests"
+    task_id = f"run-{uuid.uuid4().hex[:10]}"
+    spec = TaskSpec(
+        task_id=task_id,
+        folder=folder,
+        instruction=args.task or f"Write tests for {symbol}",
+        kind=kind,  # type: ignore[arg-type]
+        file=file,
+        start_line=start,
+        end_line=end,
+        symbol=symbol,
+        keep_sandbox=args.keep_sandbox,
+    )
+
+    def progress(event: TaskEvent) -> None:
+        tests = f" tests {event.tests_done}/{event.tests_total or '?'}" if event.tests_done else ""
+        round_ = f" round {event.iteration}" if event.iteration else ""
+        print(
+            f"[{event.phase}]{round_}{tests} ${event.cost_usd:.4f} {event.message}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    print(f"delegate: task {task_id}", file=sys.stderr)
+    result = asyncio.run(run_task(spec, settings, api_key=api_key, events=progress))
+    applied: dict[str, Any] | None = None
+    if args.apply and result.changes:
+        applied = _apply(task_id, result.changes, folder)
+    if args.json:
+        data = asdict(result)
+        data["applied"] = applied
+        print(json.dumps(data, default=str, indent=2))
+    else:
+        _print_human(result, applied)
+    return 0 if result.state == "succeeded" else 1
+
+
+def _apply(task_id: str, changes: Any, folder: Path) -> dict[str, Any]:
+    from delegate.proposals.build import build_proposal
+    from delegate.proposals.disk import apply_to_folder
+
+    outcome = apply_to_folder(build_proposal(task_id, changes), folder)
+    return {
+        "applied": sorted(outcome.applied),
+        "conflicted": outcome.errors or dict(outcome.conflicted),
+    }
+
+
+def _print_human(result: Any, applied: dict[str, Any] | None) -> None:
+    from delegate.agent.verify import unified_diff
+
+    out = sys.stdout
+    if result.plan:
+        print("## Plan\n" + result.plan.strip() + "\n", file=out)
+    if result.summary:
+        print("## Summary\n" + result.summary.strip() + "\n", file=out)
+    for label, report in (("before", result.tests_before), ("after", result.tests_after)):
+        if report is not None:
+            print(f"tests {label}: {report.summary}", file=out)
+            for failure in report.failures[:5]:
+                print("  " + failure.split("\n", 1)[0], file=out)
+    notes = result.verdict.get("notes") if result.verdict else None
+    if result.verdict:
+        print(f"verdict: {'approved' if result.verdict.get('approved') else 'rejected'}", file=out)
+        for note in notes or []:
+            print(f"  - {note}", file=out)
+    if result.changes:
+        print("\n" + unified_diff(result.changes), file=out)
+    if applied is not None:
+        print(f"applied: {', '.join(applied['applied']) or 'nothing'}", file=out)
+        for path, why in applied["conflicted"].items():
+            print(f"  conflict in {path}: {why}", file=out)
+    print(f"{result.state}: {result.message} (cost ${result.cost_usd:.4f})", file=sys.stderr)
+    print(f"trace: {result.trace_path}", file=sys.stderr)
