@@ -18,7 +18,8 @@ The rules, in the order they apply:
   encloses it as context at the top of its text — ``class Parser(Base):`` then an
   indented ``...`` — while its start and end lines stay its own.
 
-Blank lines between pieces belong to no chunk; every other line belongs to exactly one.
+Lines between pieces that are blank or hold only closing brackets (``}``, ``});``, Ruby's
+``end``) belong to no chunk; every other line belongs to exactly one.
 
 Chunk ids are ``blake2b(path, kind, symbol, content hash)``: they do not change when lines
 elsewhere in the file move, so an edit re-embeds only the chunks it touched. Two chunks
@@ -29,11 +30,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from delegate.index.model import Chunk, ChunkKind
 from delegate.index.outline import Outline
+
+# a blank line, or one of only closing brackets or Ruby's `end` (perhaps with a // comment)
+_CLOSER = re.compile(r"^\s*(?:(?:[)}\];,]+|end\b)[\s)}\];,]*(?://.*|/\*.*)?)?$")
 
 MAX_LINES = 120
 MAX_CHARS = 6000
@@ -69,7 +74,8 @@ class _Lines:
         return self._offsets[end + 1] - self._offsets[start]
 
     def blank(self, row: int) -> bool:
-        return not self.lines[row].strip()
+        """Blank, or only closing brackets / ``end``: nothing worth a chunk of its own."""
+        return _CLOSER.match(self.lines[row]) is not None
 
     def text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start : end + 1])

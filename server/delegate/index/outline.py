@@ -22,7 +22,14 @@ from delegate.index.grammars import definitions_query
 CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "impl"})
 # a parent of these types belongs to the definition it wraps
 _WRAPPERS = frozenset(
-    {"decorated_definition", "export_statement", "template_declaration", "ambient_declaration"}
+    {
+        "decorated_definition",
+        "export_statement",
+        "template_declaration",
+        "ambient_declaration",
+        "type_declaration",
+        "type_definition",
+    }
 )
 # siblings just above a definition that describe it
 _LEADING_TYPES = frozenset({"comment", "line_comment", "block_comment", "attribute_item"})

@@ -98,7 +98,7 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
     outlines = build_outline(tree, source, language)
     top_level_rows = tuple(sorted({n.start_point.row for n in tree.root_node.named_children}))
     chunks = chunk_code(path, language, _lines(text), outlines, top_level_rows)
-    names = {o.name_byte for o in walk(outlines)}
+    names = {o.name_byte for o in walk(outlines) if o.kind in _SYMBOL_KINDS}
     return ParsedFile(
         path=path,
         language=language,

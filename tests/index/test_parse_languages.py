@@ -1,0 +1,129 @@
+"""One realistic fixture per language: its chunks, definitions and some references.
+
+Each ``tests/fixtures/languages/<language>/`` holds one source file and ``expected.txt``,
+the rendered outline (``chunk <kind> <symbol> <first>-<last>`` and
+``def <kind> <qualified> <first>-<last>``). Run with ``DELEGATE_UPDATE_EXPECT=1`` to
+rewrite the expectations after a deliberate change, then review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from delegate.index.model import ParsedFile
+from delegate.index.parse import parse_file
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
+LANGUAGES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
+
+# (name, line) pairs each fixture must report, and pairs it must not (definition names,
+# trivial names)
+REFERENCES: dict[str, tuple[set[tuple[str, int]], set[tuple[str, int]]]] = {
+    "python": (
+        {("Base", 12), ("DEFAULT_LIMIT", 17), ("build_report", 55), ("line_for", 41)},
+        {("Inventory", 12), ("self", 18), ("x", 48), ("line_for", 37)},
+    ),
+    "javascript": (
+        {("formatPrice", 35), ("Cart", 44), ("describeLine", 38), ("TAX_RATE", 29)},
+        {("describeCart", 33), ("this", 12)},
+    ),
+    "typescript": (
+        {("Job", 16), ("State", 17), ("EventEmitter", 15), ("JobQueue", 46)},
+        {("JobQueue", 15), ("push", 24)},
+    ),
+    "tsx": ({("useState", 10), ("increment", 19), ("Panel", 37)}, {("Counter", 9)}),
+    "go": (
+        {("ErrMissing", 34), ("Store", 29), ("Reader", 47), ("copyOne", 57), ("Put", 53)},
+        {("Get", 29), ("s", 29)},
+    ),
+    "rust": ({("Point", 19), ("Shape", 23), ("area", 14), ("clamp", 42)}, {("Shape", 18)}),
+    "java": ({("Catalog", 7), ("Book", 16), ("notifyListeners", 21)}, {("addBook", 16)}),
+    "c": ({("buffer_grow", 42), ("INITIAL_CAPACITY", 21), ("buffer", 16)}, {("buffer_grow", 27)}),
+    "cpp": ({("check", 12), ("Matrix", 30), ("multiply", 48), ("cols_", 13)}, {("at", 11)}),
+    "ruby": ({("Logger", 11), ("Base", 5), ("transfer", 46), ("withdraw", 41)}, {("deposit", 14)}),
+    "c_sharp": ({("Entity", 14), ("Line", 25), ("LineTotal", 43)}, {("AddLine", 25)}),
+    "php": ({("BaseService", 15), ("User", 24), ("format_user", 47)}, {("get", 24)}),
+}
+
+
+def fixture_file(language: str) -> Path:
+    (source,) = [p for p in (FIXTURES / language).iterdir() if p.name != "expected.txt"]
+    return source
+
+
+def render(parsed: ParsedFile) -> str:
+    rows = [f"chunk {c.kind} {c.symbol or '-'} {c.start_line}-{c.end_line}" for c in parsed.chunks]
+    rows += [f"def {d.kind} {d.qualified} {d.start_line}-{d.end_line}" for d in parsed.definitions]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.fixture(scope="module")
+def parsed() -> dict[str, ParsedFile]:
+    return {
+        language: parse_file(fixture_file(language).name, fixture_file(language).read_text())
+        for language in LANGUAGES
+    }
+
+
+def test_every_language_has_a_fixture() -> None:
+    assert set(LANGUAGES) == set(REFERENCES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chunks_and_definitions(language: str, parsed: dict[str, ParsedFile]) -> None:
+    result = parsed[language]
+    assert result.language == language
+    expected_file = FIXTURES / language / "expected.txt"
+    if os.environ.get("DELEGATE_UPDATE_EXPECT"):
+        expected_file.write_text(render(result), encoding="utf-8")
+    assert render(result) == expected_file.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_references(language: str, parsed: dict[str, ParsedFile]) -> None:
+    result = parsed[language]
+    found = {(r.name, r.line) for r in result.references}
+    present, absent = REFERENCES[language]
+    assert present <= found, present - found
+    assert not (absent & found), absent & found
+    assert len(found) == len(result.references), "one reference per (name, line)"
+    assert all(len(r.name) > 1 and r.name not in {"self", "this"} for r in result.references)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chunks_cover_every_line(language: str, parsed: dict[str, ParsedFile]) -> None:
+    lines = fixture_file(language).read_text().split("\n")
+    covered: set[int] = set()
+    for chunk in parsed[language].chunks:
+        span = set(range(chunk.start_line, chunk.end_line + 1))
+        assert not (span & covered), f"{chunk.symbol} overlaps another chunk"
+        covered |= span
+        # the chunk's own lines are the tail of its text; context may come first
+        own = "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
+        assert chunk.text.endswith(own)
+    uncovered = [
+        n
+        for n, line in enumerate(lines, 1)
+        if n not in covered and not re.fullmatch(r"\s*([)}\];,]+|end)?[\s;]*(//.*)?", line)
+    ]
+    assert uncovered == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_methods_carry_their_class_header(language: str, parsed: dict[str, ParsedFile]) -> None:
+    lines = fixture_file(language).read_text().split("\n")
+    containers = [d for d in parsed[language].definitions if d.kind not in {"method", "function"}]
+    for chunk in parsed[language].chunks:
+        if chunk.kind != "method":
+            continue
+        enclosing = [d for d in containers if d.start_line < chunk.start_line <= d.end_line]
+        own = "\n".join(lines[chunk.start_line - 1 : chunk.end_line])
+        context = chunk.text.removesuffix(own)
+        if enclosing:
+            assert context.rstrip().endswith("..."), chunk.symbol
+        for owner in enclosing:  # Go and Rust methods may have none: impl is not a definition
+            assert lines[owner.start_line - 1] in context.split("\n"), chunk.symbol
