@@ -216,6 +216,6 @@ def hunk_at_line(fp: FileProposal, current_text: str | None, line: int) -> str |
     return None
 
 
-def select_open(proposal: Proposal, path: str, states: Collection[HunkState] = OPEN) -> list[str]:
+def hunk_ids_in(proposal: Proposal, path: str, states: Collection[HunkState] = OPEN) -> list[str]:
     """Ids of ``path``'s attached hunks in ``states``."""
     return [h.id for h in proposal.file(path).hunks if h.state in states and not h.detached]
