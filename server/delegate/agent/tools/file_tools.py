@@ -1,0 +1,227 @@
+"""The tools that read the sandbox directly: ``grep``, ``read_file``, ``list_dir``.
+
+Unlike the index tools these see the agent's own edits. Every path goes through
+:func:`delegate.agent.paths.resolve_inside`; ``grep`` searches the files the project's
+ignore rules keep (the same rules as the index), skipping binary and very large files.
+Outputs are capped in lines and characters and say how much was left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pathspec
+
+from delegate.agent.edit_tool import number_lines
+from delegate.agent.file_listing import list_workspace_files
+from delegate.agent.paths import relative_posix, resolve_inside
+from delegate.agent.tools.base import (
+    BaseTool,
+    ToolInputError,
+    bounded_int,
+    optional_str,
+    required_str,
+    truncate_lines,
+)
+
+GREP_DEFAULT_MATCHES = 50
+GREP_MAX_MATCHES = 200
+GREP_LINE_CHARS = 200
+READ_MAX_LINES = 500
+LIST_MAX_ENTRIES = 300
+_SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+
+
+class Grep(BaseTool):
+    name = "grep"
+    description = (
+        "Search the workspace files (as edited so far) with a Python regular expression. "
+        "Returns `path:line: text` for each matching line. Honours .gitignore."
+    )
+    input_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "pattern": {"type": "string", "description": "Python `re` pattern."},
+            "path_glob": {
+                "type": "string",
+                "description": "Only files matching this gitignore-style glob, e.g. *.py or src/**",
+            },
+            "case_insensitive": {"type": "boolean", "default": False},
+            "max_matches": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": GREP_MAX_MATCHES,
+                "default": GREP_DEFAULT_MATCHES,
+            },
+        },
+        "required": ["pattern"],
+    }
+
+    async def run(self, input: Mapping[str, Any]) -> str:
+        pattern = required_str(input, "pattern")
+        flags = re.IGNORECASE if input.get("case_insensitive") else 0
+        try:
+            regex = re.compile(pattern, flags | re.MULTILINE)
+        except re.error as exc:
+            raise ToolInputError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        glob = optional_str(input, "path_glob")
+        limit = bounded_int(input, "max_matches", GREP_DEFAULT_MATCHES, 1, GREP_MAX_MATCHES)
+        return await asyncio.to_thread(self._grep, regex, glob, limit)
+
+    def _grep(self, regex: re.Pattern[str], glob: str | None, limit: int) -> str:
+        root = self.ctx.sandbox_root
+        settings = self.ctx.settings.index
+        spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
+        matches: list[str] = []
+        more = False
+        for path in list_workspace_files(root, settings):
+            if spec is not None and not spec.match_file(path):
+                continue
+            text = _read_small_text(root / path, settings.max_file_bytes)
+            if text is None:
+                continue
+            for match in regex.finditer(text):
+                if len(matches) == limit:
+                    more = True
+                    break
+                start = text.rfind("\n", 0, match.start()) + 1
+                end = text.find("\n", match.start())
+                line = text[start : end if end != -1 else len(text)]
+                if len(line) > GREP_LINE_CHARS:
+                    line = line[:GREP_LINE_CHARS] + " […]"
+                number = text.count("\n", 0, match.start()) + 1
+                matches.append(f"{path}:{number}: {line}")
+            if more:
+                break
+        if not matches:
+            return f"No matches for {regex.pattern!r}" + (f" in {glob}" if glob else "") + "."
+        if more:
+            matches.append(
+                f"[… more matches not shown (limit {limit}); narrow the pattern or path_glob]"
+            )
+        return "\n".join(matches)
+
+
+class ReadFile(BaseTool):
+    name = "read_file"
+    description = (
+        f"Read a text file of the workspace with numbered lines, at most {READ_MAX_LINES} "
+        "lines per call; use start_line/end_line for a range."
+    )
+    input_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "Relative to the workspace root."},
+            "start_line": {"type": "integer", "minimum": 1, "default": 1},
+            "end_line": {"type": "integer", "minimum": 1, "description": "Inclusive."},
+        },
+        "required": ["path"],
+    }
+
+    async def run(self, input: Mapping[str, Any]) -> str:
+        path = required_str(input, "path")
+        target = resolve_inside(self.ctx.sandbox_root, path)
+        start = bounded_int(input, "start_line", 1, 1, 10**9)
+        end = bounded_int(input, "end_line", 10**9, 1, 10**9)
+        return await asyncio.to_thread(self._read, target, path, start, end)
+
+    def _read(self, target: Path, path: str, start: int, end: int) -> str:
+        if target.is_dir():
+            raise ToolInputError(f"{path} is a directory; use list_dir")
+        if not target.is_file():
+            raise ToolInputError(f"{path} does not exist")
+        text = _read_small_text(target, self.ctx.settings.index.max_file_bytes)
+        if text is None:
+            raise ToolInputError(f"{path} is binary, not UTF-8, or too large to read")
+        lines = text.splitlines()
+        if not lines:
+            return f"{path}: (empty file)"
+        if start > len(lines):
+            raise ToolInputError(
+                f"start_line {start} is past the end; {path} has {len(lines)} lines"
+            )
+        if end < start:
+            raise ToolInputError(f"end_line {end} is before start_line {start}")
+        end = min(end, len(lines), start + READ_MAX_LINES - 1)
+        body = number_lines("\n".join(lines[start - 1 : end]), start)
+        footer = ""
+        if end < len(lines):
+            footer = (
+                f"\n[… {len(lines) - end} more lines truncated; "
+                f"call read_file with start_line={end + 1}]"
+            )
+        return (
+            f"{relative_posix(self.ctx.sandbox_root, target)} ({len(lines)} lines)\n{body}{footer}"
+        )
+
+
+class ListDir(BaseTool):
+    name = "list_dir"
+    description = (
+        "List a directory of the workspace; directories end with '/'. depth 1 lists the "
+        "directory itself, up to 3 descends further."
+    )
+    input_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "default": ".", "description": "Relative directory."},
+            "depth": {"type": "integer", "minimum": 1, "maximum": 3, "default": 1},
+        },
+    }
+
+    async def run(self, input: Mapping[str, Any]) -> str:
+        path = optional_str(input, "path") or "."
+        target = resolve_inside(self.ctx.sandbox_root, path)
+        if not target.is_dir():
+            raise ToolInputError(
+                f"{path} is not a directory" + ("" if target.exists() else " (it does not exist)")
+            )
+        depth = bounded_int(input, "depth", 1, 1, 3)
+        entries = await asyncio.to_thread(_list, self.ctx.sandbox_root.resolve(), target, depth)
+        if not entries:
+            return f"{path}: (empty directory)"
+        return truncate_lines(entries, LIST_MAX_ENTRIES, "list a subdirectory instead")
+
+
+def _list(real_root: Path, target: Path, depth: int) -> list[str]:
+    entries: list[str] = []
+
+    def walk(directory: Path, level: int) -> None:
+        try:
+            children = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in children:
+            rel = Path(os.path.relpath(entry.path, real_root)).as_posix()
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name in _SKIPPED_DIRS:
+                    continue
+                entries.append(rel + "/")
+                if level < depth:
+                    walk(Path(entry.path), level + 1)
+            elif entry.is_symlink() and entry.is_dir():
+                entries.append(f"{rel}/ (linked dependency folder, off limits)")
+            elif entry.name != ".git":
+                entries.append(rel)
+
+    walk(target, 1)
+    return entries
+
+
+def _read_small_text(path: Path, max_bytes: int) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError:
+        return None
+    if len(data) > max_bytes or b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
