@@ -11,7 +11,17 @@ from dataclasses import dataclass
 import pytest
 
 from delegate.proposals.positions import apply_edits
-from delegate.proposals.review import accept, commit, current_hunk_ranges, hunk_at_line, reject
+from delegate.proposals.review import (
+    accept,
+    accept_file,
+    commit,
+    current_hunk_ranges,
+    hunk_at_line,
+    hunk_ids_in,
+    mark_applied,
+    reject,
+    reject_file,
+)
 
 from .helpers import accept_in_turn, one_file
 
@@ -252,3 +262,19 @@ def test_repetitive_text_accepted_hunk_by_hunk_gives_the_proposed_text(
     for first in proposal.files[0].hunks:
         after, text = accept_in_turn(proposal, "a.py", [first.id], base)
         assert accept(after, "a.py", None, text).new_text == proposed
+
+
+def test_file_level_helpers_and_mark_applied() -> None:
+    proposal = one_file(BASE, "A\nb\nc\nD\ne\nf\ng\n")
+    ids = [h.id for h in proposal.files[0].hunks]
+    result = accept_file(proposal, "a.py", BASE)
+    assert result.new_text == "A\nb\nc\nD\ne\nf\ng\n"
+    applied = mark_applied(proposal, "a.py", result.applied)
+    assert applied.counts()["applied"] == 2
+    assert hunk_ids_in(applied, "a.py") == []
+    rejected = reject_file(proposal, "a.py")
+    assert hunk_ids_in(rejected, "a.py", {"rejected"}) == ids
+    with pytest.raises(KeyError):
+        accept(proposal, "a.py", ["0:nope"], BASE)
+    with pytest.raises(KeyError):
+        accept(proposal, "missing.py", None, BASE)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from delegate.proposals.build import build_proposal
 from delegate.proposals.changes import FileChange
+from delegate.proposals.model import Proposal
 from delegate.proposals.positions import apply_edits
 from delegate.proposals.review import FileOperation, accept, accept_all, commit, reject_all
 
 
-def proposal_with_ops():
+def proposal_with_ops() -> Proposal:
     return build_proposal(
         "t",
         [

@@ -28,13 +28,13 @@ def texts(draw: st.DrawFn) -> str:
 @st.composite
 def edited(draw: st.DrawFn, base: str) -> str:
     lines = split_lines(base)
-    if lines and draw(st.booleans()):
+    if draw(st.booleans()) and lines:
         i = draw(st.integers(0, len(lines) - 1))
         lines[i] = draw(CONTENT) + draw(ENDING)
     if draw(st.booleans()):
         i = draw(st.integers(0, len(lines)))
         lines[i:i] = [draw(CONTENT) + draw(ENDING)]
-    if lines and draw(st.booleans()):
+    if draw(st.booleans()) and lines:
         del lines[draw(st.integers(0, len(lines) - 1))]
     return "".join(lines)
 

@@ -11,12 +11,13 @@ import pytest
 
 from delegate.proposals.build import build_proposal
 from delegate.proposals.changes import FileChange
+from delegate.proposals.model import Proposal
 from delegate.proposals.review import accept, commit
 from delegate.proposals.revise import comment_hunk
 from delegate.proposals.store import ProposalStore
 
 
-def sample(task_id: str = "task-1", version: int = 1):
+def sample(task_id: str = "task-1", version: int = 1) -> Proposal:
     proposal = build_proposal(
         task_id,
         [
