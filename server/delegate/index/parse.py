@@ -13,6 +13,8 @@ syntax errors still parses (tree-sitter recovers) and still covers every line.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from tree_sitter import QueryCursor, Tree
 
 from delegate.index.chunking import chunk_code
@@ -66,25 +68,32 @@ def _definitions(path: str, outlines: list[Outline]) -> list[Definition]:
     ]
 
 
+def _new_reference(name: str, path: str, line: int) -> Reference:
+    """``Reference(name, path, line)`` without the frozen-dataclass ``__init__``: a file has
+    hundreds of references and the generated ``__init__`` was a tenth of parse time."""
+    reference = object.__new__(Reference)
+    reference.__dict__.update(name=name, path=path, line=line)
+    return reference
+
+
 def _references(
     path: str, tree: Tree, source: bytes, language: str, skip: set[int]
 ) -> list[Reference]:
     nodes = QueryCursor(references_query(language)).captures(tree.root_node).get("reference", [])
-    seen = {
-        (source[n.start_byte : n.end_byte], n.start_point.row): None
-        for n in nodes
-        if n.start_byte not in skip and n.end_byte - n.start_byte > 1
-    }
-    # captures come grouped by pattern, not in source order
-    return [
-        Reference(name=name, path=path, line=row + 1)
-        for raw, row in sorted(seen, key=_row)
-        if (name := raw.decode("utf-8", "replace")) not in TRIVIAL_NAMES
-    ]
-
-
-def _row(item: tuple[bytes, int]) -> int:
-    return item[1]
+    seen: dict[tuple[bytes, int], None] = {}
+    for node in nodes:
+        start, end = node.start_byte, node.end_byte
+        if end - start > 1 and start not in skip:
+            seen[source[start:end], node.start_point.row] = None
+    names: dict[bytes, str] = {}
+    references = []
+    for raw, row in sorted(seen, key=itemgetter(1)):  # captures are not in source order
+        name = names.get(raw)
+        if name is None:
+            name = names[raw] = raw.decode("utf-8", "replace")
+        if name not in TRIVIAL_NAMES:
+            references.append(_new_reference(name, path, row + 1))
+    return references
 
 
 def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
