@@ -142,7 +142,8 @@ def insert(root: Path, path: str, insert_line: int, new_str: str) -> str:
     addition = new_str.replace("\r\n", "\n").replace("\n", newline)
     if lines and insert_line == len(lines) and not lines[-1].endswith("\n"):
         lines[-1] += newline
-    if not addition.endswith(newline) and insert_line < len(lines):
+    ends_with_newline = text.endswith("\n")
+    if not addition.endswith(newline) and (insert_line < len(lines) or ends_with_newline):
         addition += newline
     lines.insert(insert_line, addition)
     _write(target, "".join(lines))
