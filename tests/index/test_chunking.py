@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
+
+from tests.index.test_parse_languages import fixture_file
 
 from delegate.index.chunking import MAX_LINES
 from delegate.index.parse import enclosing_definition, parse_file
 from delegate.index.text_windows import OVERLAP_LINES, WINDOW_LINES, chunk_text
-from tests.index.test_parse_languages import fixture_file
 
 
 def spans(text: str, path: str = "m.py") -> list[tuple[str, str, int, int]]:
@@ -50,7 +52,7 @@ def test_large_function_is_split_at_statements_with_one_symbol() -> None:
     assert len(chunks) >= 3
     assert {(c.kind, c.symbol) for c in chunks} == {("function", "big")}
     assert chunks[0].start_line == 1 and chunks[-1].end_line == 303
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start_line == before.end_line + 1  # no gap, no overlap
     for chunk in chunks:
         assert chunk.end_line - chunk.start_line + 1 <= MAX_LINES
