@@ -198,3 +198,21 @@ async def test_repository_without_commits_is_copied(tmp_path: Path) -> None:
     git(folder, "init", "-q")
     async with await Sandbox.create(folder, {}, SETTINGS) as sbx:
         assert (sbx.root / "a.py").read_text() == "A = 1\n"
+
+
+async def test_env_is_linked_only_when_it_is_a_virtualenv(tmp_path: Path) -> None:
+    source_env = tmp_path / "src_env"
+    write(source_env, {"env/settings.py": "DEBUG = True\n", "main.py": ""})
+    venv_env = tmp_path / "venv_env"
+    write(venv_env, {"env/pyvenv.cfg": "home = /usr\n", "main.py": ""})
+    async with await Sandbox.create(source_env, {}, SETTINGS) as sbx:
+        assert not (sbx.root / "env").is_symlink()
+        assert (sbx.root / "env" / "settings.py").read_text() == "DEBUG = True\n"
+    async with await Sandbox.create(venv_env, {}, SETTINGS) as sbx:
+        assert (sbx.root / "env").is_symlink()
+
+
+async def test_unsaved_buffer_outside_the_folder_is_left_out(plain_folder: Path) -> None:
+    async with await Sandbox.create(plain_folder, {"../evil.py": "x"}, SETTINGS) as sbx:
+        assert not (sbx.root.parent / "evil.py").exists()
+        assert not (plain_folder.parent / "evil.py").exists()
