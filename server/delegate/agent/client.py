@@ -21,6 +21,7 @@ import anthropic
 import httpx2
 
 from delegate.agent.cost import Usage, cost_usd
+from delegate.agent.redact import redact_sdk_logs
 from delegate.agent.trace import TraceWriter
 from delegate.settings import ApiSettings
 
@@ -122,6 +123,7 @@ class ModelClient:
             timeout=settings.timeout_seconds,
             max_retries=settings.max_retries,
         )
+        redact_sdk_logs(api_key)
         if trace is not None:
             trace.redactor.add(api_key)
         self.calls = 0

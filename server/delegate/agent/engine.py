@@ -354,14 +354,19 @@ async def _code_task(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -
     code_tools = run.workspace.tools("code")
     max_iterations = settings.budget.max_iterations
     failure_history: list[str] = []
+    told_only_old = False
     for iteration in range(1, max_iterations + 1):
         run.iteration = iteration
         run.emit("editing", f"editing (round {iteration}/{max_iterations})")
         await run.agent_turns(system, messages, code_tools, _TURNS_PER_ITERATION)
         report = await run.run_tests(f"round {iteration}")
         outcome.tests_after = report
-        if report is None or report.passed or _no_new_failures(outcome.tests_before, report):
+        if report is None or report.passed:
             return
+        only_old = _no_new_failures(outcome.tests_before, report)
+        if only_old and told_only_old:
+            return  # the model was told these failures pre-date it and kept its change
+        told_only_old = told_only_old or only_old
         failure_history = [*failure_history[-2:], "\n".join(report.failures) or report.summary]
         if len(failure_history) == 3 and len(set(failure_history)) == 1:
             raise TaskStopped(
@@ -369,7 +374,10 @@ async def _code_task(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -
                 f"({report.summary})"
             )
         if iteration < max_iterations:
-            add_user_text(messages, prompts.test_feedback(report, iteration, max_iterations))
+            feedback = prompts.test_feedback(report, iteration, max_iterations)
+            if only_old:
+                feedback += "\n\n" + prompts.PREEXISTING_ONLY
+            add_user_text(messages, feedback)
     assert outcome.tests_after is not None
     raise TaskStopped(
         f"iteration budget exhausted: tests still fail after {max_iterations} rounds "

@@ -37,6 +37,10 @@ CODE_REQUEST = """\
 Now carry out the plan with the editing tools. Run the tests when you think you are done, \
 then call `finish` with a summary."""
 
+PREEXISTING_ONLY = """\
+Every test that still fails also failed before your change. If fixing them is part of the \
+task, keep going; if they are unrelated, call `finish` again without further changes."""
+
 VERIFIER_SYSTEM = """\
 You review a change an automated agent made for a developer. Judge only the diff against the \
 task. Reject it if it does not do the task, if it deletes, skips or weakens tests, if it \

@@ -8,6 +8,7 @@ by ``[REDACTED]``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -72,3 +73,32 @@ class Redactor:
 def redact(value: str, known_secrets: Iterable[str | None] = ()) -> str:
     """One-off redaction of ``value``."""
     return Redactor(known_secrets).text(value)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts each record's final message (arguments included)."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self.redactor.text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
+# the SDK logs request bodies at DEBUG; these are the loggers that can carry them
+_SDK_LOGGERS = ("anthropic", "anthropic._base_client", "httpx2", "httpcore2.http11")
+_LOG_FILTER = RedactingFilter(Redactor())
+
+
+def redact_sdk_logs(secret: str | None) -> None:
+    """Make sure the model SDK's own log records never carry ``secret`` or secret shapes."""
+    _LOG_FILTER.redactor.add(secret)
+    for name in _SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
