@@ -38,6 +38,21 @@ def make_client() -> LanguageClient:
         return converter.structure(obj, types.CodeAction)
 
     converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)  # noqa: UP007
+
+    task_changes: list[dict[str, Any]] = []
+    client.task_changes = task_changes  # type: ignore[attr-defined]
+
+    @client.feature("delegate/taskChanged")
+    def task_changed(params: Any) -> None:
+        task_changes.append(params._asdict() if hasattr(params, "_asdict") else dict(params))
+
+    registrations: list[types.Registration] = []
+    client.registrations = registrations  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        registrations.extend(params.registrations)
+
     return client
 
 

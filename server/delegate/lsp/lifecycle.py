@@ -15,7 +15,12 @@ from lsprotocol import types
 from delegate.lsp.configuration import apply_settings, fetch_client_settings, settings_section
 from delegate.lsp.file_events import register_file_watchers
 from delegate.lsp.server import DelegateServer
-from delegate.lsp.workspace_folders import add_folder, initial_folders, remove_folder
+from delegate.lsp.workspace_folders import (
+    attach_folder,
+    initial_folders,
+    open_folder,
+    remove_folder,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +41,9 @@ def message_type(level: int) -> types.MessageType:
 async def start_session(ls: DelegateServer) -> None:
     session = ls.session
     session.client_settings = await fetch_client_settings(ls)
-    for path in initial_folders(ls):
-        await add_folder(ls, path)
     apply_settings(ls)
+    for state in list(session.folders.values()):
+        await open_folder(ls, state)
     if session.log_file is None and session.folders:
         first = next(iter(session.folders))
         session.log_file = first / ".delegate" / "logs" / "server.log"
@@ -73,6 +78,9 @@ def register(server: DelegateServer) -> None:
         )
         if isinstance(settings_level, str):
             ls.session.logging.set_level(settings_level)
+        # folders are known before `initialized`, so early commands find them
+        for path in initial_folders(ls):
+            attach_folder(ls, path)
 
     @server.feature(types.INITIALIZED)
     async def initialized(ls: DelegateServer, params: types.InitializedParams) -> None:

@@ -22,8 +22,8 @@ from delegate.lsp.session import FolderState
 log = logging.getLogger(__name__)
 
 
-async def add_folder(ls: DelegateServer, path: Path) -> FolderState | None:
-    """Open ``path`` as a workspace folder and start its first index; None if not local."""
+def attach_folder(ls: DelegateServer, path: Path) -> FolderState | None:
+    """Make ``path`` a known folder at once (settings, task records); None if not local."""
     session = ls.session
     if path in session.folders:
         return session.folders[path]
@@ -35,14 +35,27 @@ async def add_folder(ls: DelegateServer, path: Path) -> FolderState | None:
     session.folders[path] = state
     show_new_warnings(ls, list(warnings))
     session.registry.load(path)
+    return state
+
+
+async def open_folder(ls: DelegateServer, state: FolderState) -> None:
+    """Open the folder's index and start its first update in the background."""
     warning = await state.indexer.open()
     if warning:
         ls.window_show_message(
             types.ShowMessageParams(type=types.MessageType.Warning, message=warning)
         )
-    if settings.index.on_start:
+    if state.settings.index.on_start and ls.session.folders.get(state.path) is state:
         in_background(ls, index_folder(ls, state))
-    log.info("workspace folder added: %s", path)
+    log.info("workspace folder added: %s", state.path)
+
+
+async def add_folder(ls: DelegateServer, path: Path) -> FolderState | None:
+    """Attach and open ``path``."""
+    known = path in ls.session.folders
+    state = attach_folder(ls, path)
+    if state is not None and not known:
+        await open_folder(ls, state)
     return state
 
 

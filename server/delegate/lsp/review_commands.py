@@ -1,0 +1,157 @@
+"""Review commands: accept or reject a hunk, a file or a whole proposal, show a hunk's diff,
+and ask the agent to revise.
+
+Arguments are one object: ``{taskId, uri | path, hunkId}`` for a hunk, ``{taskId, uri |
+path}`` for a file, ``{taskId, preview?}`` for everything, ``{taskId, comment?}`` to revise.
+``path`` is relative to the task's workspace folder; ``uri`` is the document's. Unknown
+tasks, files and hunks are a clear ``InvalidParams`` error, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
+
+from delegate.agent.task import TaskSpec
+from delegate.lsp.converters import relative_posix, uri_to_path
+from delegate.lsp.documents import unsaved_overrides
+from delegate.lsp.indexing import in_background
+from delegate.lsp.review import Located, review_of
+from delegate.lsp.review_lenses import (
+    ACCEPT_ALL,
+    ACCEPT_FILE,
+    ACCEPT_HUNK,
+    DIFF_HUNK,
+    REJECT_ALL,
+    REJECT_FILE,
+    REJECT_HUNK,
+)
+from delegate.lsp.review_protocol import hunk_diff, summary_line
+from delegate.lsp.server import DelegateServer
+from delegate.lsp.task_runs import _show_progress
+from delegate.proposals import comment_proposal, revise_request
+
+REVISE = "delegate.revise"
+
+
+def argument(args: tuple[Any, ...]) -> Mapping[str, Any]:
+    if len(args) != 1 or not isinstance(args[0], Mapping):
+        raise JsonRpcInvalidParams(message="expected one argument object with `taskId`")
+    return args[0]
+
+
+def file_path(where: Located, arg: Mapping[str, Any]) -> str:
+    """The proposal's path for ``arg``'s ``path`` or ``uri`` (a rename matches either name)."""
+    rel = arg.get("path")
+    uri = arg.get("uri")
+    if not rel and isinstance(uri, str):
+        path = uri_to_path(uri)
+        if path is None or not (path == where.state.path or where.state.path in path.parents):
+            raise JsonRpcInvalidParams(message=f"{uri} is not in the task's workspace folder")
+        rel = relative_posix(path, where.state.path)
+    if not isinstance(rel, str) or not rel:
+        raise JsonRpcInvalidParams(message="`uri` or `path` is required")
+    for fp in where.proposal.files:
+        if rel in (fp.path, fp.old_path):
+            return fp.path
+    raise JsonRpcInvalidParams(message=f"task {where.proposal.task_id} does not change {rel}")
+
+
+def hunk_id(arg: Mapping[str, Any]) -> str:
+    value = arg.get("hunkId")
+    if not isinstance(value, str) or not value:
+        raise JsonRpcInvalidParams(message="`hunkId` is required")
+    return value
+
+
+def diff(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
+    review = review_of(ls)
+    where = review.locate(arg.get("taskId"))
+    fp = where.proposal.file(file_path(where, arg))
+    try:
+        hunk = fp.hunk(hunk_id(arg))
+    except KeyError as exc:
+        raise JsonRpcInvalidParams(message=str(exc.args[0])) from exc
+    text = hunk_diff(fp, hunk)
+    review.show(types.MessageType.Info, text)
+    return {"taskId": where.proposal.task_id, "path": fp.path, "hunkId": hunk.id, "diff": text}
+
+
+def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
+    """Start a follow-up task whose result becomes the next version of the same proposal."""
+    review = review_of(ls)
+    where = review.locate(arg.get("taskId"))
+    proposal = where.proposal
+    record = ls.session.registry.get(proposal.task_id)
+    if record is not None and not record.finished:
+        raise JsonRpcInvalidRequest(message=f"task {proposal.task_id} is still running")
+    comment = arg.get("comment")
+    if isinstance(comment, str) and comment.strip():
+        proposal = comment_proposal(proposal, comment.strip())
+        where.store.save(proposal)
+    request = revise_request(proposal)
+    request["hunks"] = request["rejected"] + request["conflicted"]
+    request["previous_summary"] = proposal.summary
+    folder = where.state.path
+    spec = TaskSpec(
+        task_id=proposal.task_id,
+        folder=folder,
+        instruction=record.instruction if record else summary_line(proposal),
+        kind="revise",
+        file=record.file if record else None,
+        start_line=record.start_line if record else None,
+        end_line=record.end_line if record else None,
+        revise=request,
+        overrides=unsaved_overrides(ls, folder),
+    )
+    started = ls.session.registry.submit(spec, trigger=record.trigger if record else None)
+    in_background(ls, _show_progress(ls, started))
+    return {"taskId": proposal.task_id, "revising": proposal.version}
+
+
+def register(server: DelegateServer) -> None:
+    review = review_of(server)
+
+    @server.command(ACCEPT_HUNK)
+    async def accept_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return await review.accept(where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])])
+
+    @server.command(REJECT_HUNK)
+    def reject_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return review.reject(where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])])
+
+    @server.command(ACCEPT_FILE)
+    async def accept_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return await review.accept(where.proposal.task_id, [(file_path(where, arg), None)])
+
+    @server.command(REJECT_FILE)
+    def reject_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return review.reject(where.proposal.task_id, [(file_path(where, arg), None)])
+
+    @server.command(ACCEPT_ALL)
+    async def accept_all(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        return await review.accept(arg.get("taskId"), None, preview=bool(arg.get("preview")))
+
+    @server.command(REJECT_ALL)
+    def reject_all(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        return review.reject(argument(args).get("taskId"), None)
+
+    @server.command(DIFF_HUNK)
+    def diff_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        return diff(ls, argument(args))
+
+    @server.command(REVISE)
+    def revise_command(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        return revise(ls, argument(args))
