@@ -1,0 +1,62 @@
+"""`delegate run` and `delegate trace` end to end: real tools, real sandbox, the fake API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
+
+from delegate.cli import main
+
+KEY = "sk-ant-api03-CLI-RUN-DISTINCT-KEY-55aa"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
+
+
+def test_missing_key_is_a_clear_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["run", "fix it", "--folder", str(tmp_path)]) == 2
+    assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
+
+
+def test_run_prints_plan_tests_and_diff_then_trace_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "calc"
+    shutil.copytree(FIXTURES / "calc", folder)
+    config = folder / ".delegate"
+    config.mkdir()
+    command = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
+    edit = {
+        "command": "str_replace",
+        "path": "calc.py",
+        "old_str": "return low  # above range",
+        "new_str": "return high  # above range",
+    }
+    script = [
+        Reply([tool_use("read_file", {"path": "calc.py"})]),
+        Reply([text("Plan: fix the upper bound")]),
+        Reply([tool_use("str_replace_based_edit_tool", edit)]),
+        Reply([tool_use("finish", {"summary": "clamp fixed"})]),
+        Reply([text('{"approved": true, "notes": []}')]),
+    ]
+    with FakeAnthropic(script) as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        code = main(["run", "fix clamp", "--folder", str(folder), "--file", "calc.py:8-9"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Plan: fix the upper bound" in out
+    assert "+        return high  # above range" in out
+    assert "tests after: 4 passed" in out
+    assert "[planning]" in err and "[testing]" in err
+    assert "return low  # above range" in (folder / "calc.py").read_text()  # not applied
+    assert "calc.py` lines 8-9" in fake.requests[0].last_user_text()
+    task_id = next((folder / ".delegate" / "runs").iterdir()).name
+    assert main(["trace", task_id, "--folder", str(folder)]) == 0
+    trace_out = capsys.readouterr().out
+    assert "model_response" in trace_out and "tool_call" in trace_out and "test_run" in trace_out
+    assert KEY not in trace_out
