@@ -414,9 +414,11 @@ def review_of(ls: DelegateServer) -> Review:
 
 
 def register(server: DelegateServer) -> None:
-    from delegate.lsp import review_commands, review_features
+    # the feature modules import this one, so they are imported only once it exists
+    from delegate.lsp.review_commands import register as register_commands
+    from delegate.lsp.review_features import register as register_features
 
     review = review_of(server)
     server.session.on_task_finished.append(review.task_finished)
-    review_features.register(server)
-    review_commands.register(server)
+    register_features(server)
+    register_commands(server)

@@ -119,7 +119,9 @@ def register(server: DelegateServer) -> None:
     async def accept_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
         arg = argument(args)
         where = review.locate(arg.get("taskId"))
-        return await review.accept(where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])])
+        return await review.accept(
+            where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])]
+        )
 
     @server.command(REJECT_HUNK)
     def reject_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:

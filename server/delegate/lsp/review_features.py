@@ -54,7 +54,7 @@ def proposal(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
 def proposals(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
     """``delegate/proposals {folder?, all?}``: pending proposals (every one with ``all``)."""
     review = review_of(ls)
-    listed = []
+    listed: list[dict[str, Any]] = []
     for state in folders_named(ls, params.get("folder")):
         chosen = (
             review.store(state.path).list() if params.get("all") else review.pending(state.path)

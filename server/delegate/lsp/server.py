@@ -29,6 +29,7 @@ FEATURE_MODULES = (
     "delegate.lsp.commands",
     "delegate.lsp.custom_protocol",
     "delegate.lsp.task_runs",
+    "delegate.lsp.review",
 )
 
 CodeActionProvider = Callable[["DelegateServer", types.CodeActionParams], list[types.CodeAction]]
