@@ -226,5 +226,5 @@ async def test_shutdown_and_exit_leave_no_process_behind(start_server: Any, tmp_
 
     await client.shutdown_session()
     assert client._server.returncode == 0  # type: ignore[union-attr]
-    gone, alive = psutil.wait_procs(family, timeout=10)
+    _gone, alive = psutil.wait_procs(family, timeout=10)
     assert alive == []
