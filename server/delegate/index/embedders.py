@@ -96,13 +96,22 @@ class HashingEmbedder:
         return cached
 
     def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
-        out = np.zeros((len(texts), self._dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            counts = Counter(code_tokens(text))
-            vector = out[row]
-            for token, tf in counts.items():
-                col, sign = self._bucket(token)
-                vector[col] += sign * (1.0 + math.log(tf))
+        return self.embed_tokens([list(code_tokens(text)) for text in texts])
+
+    def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> Vectors:
+        """Embed already-tokenised texts (the indexer tokenises each chunk only once)."""
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        bucket = self._bucket
+        for row, tokens in enumerate(token_lists):
+            for token, tf in Counter(tokens).items():
+                col, sign = bucket(token)
+                rows.append(row)
+                cols.append(col)
+                values.append(sign * (1.0 + math.log(tf)) if tf > 1 else sign)
+        out = np.zeros((len(token_lists), self._dim), dtype=np.float32)
+        np.add.at(out, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), values)
         return normalise_rows(out)
 
 

@@ -27,9 +27,10 @@ import numpy as np
 from delegate.index.embedders import Embedder, HashingEmbedder, embedding_text
 from delegate.index.files import content_hash, read_source
 from delegate.index.languages import language_for_path
-from delegate.index.model import ParsedFile
+from delegate.index.model import Chunk
 from delegate.index.parse import parse_file
-from delegate.index.tokens import chunk_terms
+from delegate.index.symbol_columns import SymbolColumns
+from delegate.index.tokens import chunk_tokens
 from delegate.settings import IndexSettings
 
 INLINE_MAX_FILES = 20
@@ -58,9 +59,14 @@ class IndexedFile:
     hash: str = ""
     status: str = "parsed"  # parsed | unchanged | moved | skipped
     skip_reason: str = ""
-    parsed: ParsedFile | None = None
+    chunks: tuple[Chunk, ...] = ()
+    symbols: SymbolColumns | None = None
     terms: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
+
+    @property
+    def parsed(self) -> bool:
+        return self.status == "parsed"
 
 
 def index_one(
@@ -90,9 +96,13 @@ def index_one(
         result.status = "moved"
         return result
     parsed = parse_file(job.path, text, language)
-    result.parsed = parsed
-    result.terms = [chunk_terms(c) for c in parsed.chunks]
-    if embedder is not None:
+    result.chunks = parsed.chunks
+    result.symbols = SymbolColumns.of(parsed)
+    tokens = [chunk_tokens(c) for c in parsed.chunks]
+    result.terms = [" ".join(t) for t in tokens]
+    if isinstance(embedder, HashingEmbedder):
+        result.vectors = embedder.embed_tokens(tokens)
+    elif embedder is not None:
         result.vectors = embedder.embed([embedding_text(c) for c in parsed.chunks])
     return result
 
@@ -179,6 +189,9 @@ def index_files(
 
 
 def _with_vectors(result: IndexedFile, embedder: Embedder) -> IndexedFile:
-    if result.parsed is not None and result.vectors is None:
-        result.vectors = embedder.embed([embedding_text(c) for c in result.parsed.chunks])
+    if result.parsed and result.vectors is None:
+        if isinstance(embedder, HashingEmbedder):
+            result.vectors = embedder.embed_tokens([t.split() for t in result.terms])
+        else:
+            result.vectors = embedder.embed([embedding_text(c) for c in result.chunks])
     return result

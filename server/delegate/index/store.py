@@ -35,8 +35,9 @@ import pyarrow as pa
 from lancedb.index import FTS, BTree, IvfFlat
 from lancedb.rerankers import RRFReranker
 
-from delegate.index.model import Chunk, Definition, Reference
+from delegate.index.model import Chunk
 from delegate.index.sql import equals, is_in
+from delegate.index.symbol_columns import SymbolColumns
 
 SCHEMA_VERSION = "1"
 VECTOR_INDEX_MIN_ROWS = 20_000
@@ -237,37 +238,22 @@ class IndexStore:
             self._chunks.add(data)
             self._writes_since_optimize += 1
 
-    def add_symbols(
-        self, definitions: Sequence[Definition], references: Sequence[Reference]
-    ) -> None:
-        rows = [
+    def add_symbols(self, columns: SymbolColumns) -> None:
+        if not len(columns):
+            return
+        data = pa.table(
             {
-                "role": "def",
-                "name": d.name,
-                "qualified": d.qualified,
-                "kind": d.kind,
-                "path": d.path,
-                "start_line": d.start_line,
-                "end_line": d.end_line,
-            }
-            for d in definitions
-        ]
-        rows.extend(
-            {
-                "role": "ref",
-                "name": r.name,
-                "qualified": "",
-                "kind": "",
-                "path": r.path,
-                "start_line": r.line,
-                "end_line": r.line,
-            }
-            for r in references
+                **{
+                    k: v for k, v in columns.__dict__.items() if k not in ("start_line", "end_line")
+                },
+                "start_line": pa.array(columns.start_line, pa.int32()),
+                "end_line": pa.array(columns.end_line, pa.int32()),
+            },
+            schema=SYMBOL_SCHEMA,
         )
-        if rows:
-            with self._write_lock:
-                self._symbols.add(pa.Table.from_pylist(rows, schema=SYMBOL_SCHEMA))
-                self._writes_since_optimize += 1
+        with self._write_lock:
+            self._symbols.add(data)
+            self._writes_since_optimize += 1
 
     def upsert_files(self, rows: Sequence[FileRow]) -> None:
         if not rows:

@@ -118,6 +118,15 @@ def search_terms(query: str, *, max_terms: int = 64) -> list[str]:
     return list(seen)
 
 
+def chunk_tokens(chunk: Chunk) -> list[str]:
+    """Code tokens of a chunk with its path and symbol, which carry meaning too.
+
+    The same tokens feed the hashing embedder and the full-text index, so a chunk is
+    tokenised once.
+    """
+    return list(code_tokens(f"{chunk.path} {chunk.symbol}\n{chunk.text}"))
+
+
 def chunk_terms(chunk: Chunk) -> str:
-    """The text the full-text index sees: code tokens of the path, symbol and chunk text."""
-    return " ".join(code_tokens(f"{chunk.path} {chunk.symbol} {chunk.text}"))
+    """The text the full-text index sees for a chunk."""
+    return " ".join(chunk_tokens(chunk))

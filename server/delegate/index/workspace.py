@@ -37,6 +37,7 @@ from delegate.index.repomap import MapDefinition, first_line_reader, rank_defini
 from delegate.index.search import SearchFilters, SearchMode, search_store
 from delegate.index.sql import equals
 from delegate.index.store import FileRow, IndexStore
+from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.tokens import identifiers
 from delegate.settings import IndexSettings
 
@@ -72,19 +73,19 @@ class _PendingWrites:
         self.chunks: list[Chunk] = []
         self.terms: list[str] = []
         self.vectors: list[np.ndarray] = []
-        self.definitions: list[Definition] = []
-        self.references: list[Reference] = []
+        self.symbols = SymbolColumns()
 
-    def add(self, result: IndexedFile, mtime_ns: int) -> None:
-        parsed = result.parsed
-        if parsed is not None:
-            self.replace_paths.append(result.path)
-            self.chunks.extend(parsed.chunks)
+    def add(self, result: IndexedFile, mtime_ns: int, *, replace: bool) -> None:
+        """Queue a result; ``replace`` when the file may already have rows to drop."""
+        if result.parsed:
+            if replace:
+                self.replace_paths.append(result.path)
+            self.chunks.extend(result.chunks)
             self.terms.extend(result.terms)
             if result.vectors is not None and len(result.vectors):
                 self.vectors.append(result.vectors)
-            self.definitions.extend(parsed.definitions)
-            self.references.extend(parsed.references)
+            if result.symbols is not None:
+                self.symbols.extend(result.symbols)
         self.files.append(FileRow(result.path, result.size, mtime_ns, result.hash, result.language))
 
     def full(self) -> bool:
@@ -96,7 +97,7 @@ class _PendingWrites:
             store.delete_paths(self.replace_paths, files_too=False)
         if self.chunks:
             store.add_chunks(self.chunks, self.terms, np.concatenate(self.vectors))
-        store.add_symbols(self.definitions, self.references)
+        store.add_symbols(self.symbols)
         store.upsert_files(self.files)
         written = len(self.chunks)
         self._reset()
@@ -215,7 +216,13 @@ class WorkspaceIndex:
             ]
             skipped = dict(walk.skipped)
             changed, written, _ = self._run_jobs(
-                jobs, removed, skipped, cancel=cancel, progress=progress, total=len(walk.files)
+                jobs,
+                removed,
+                skipped,
+                cancel=cancel,
+                progress=progress,
+                total=len(walk.files),
+                fresh=frozenset(j.path for j in jobs if j.path not in known),
             )
             cancelled = cancel is not None and cancel.is_set()
             if removed and not cancelled:
@@ -244,8 +251,13 @@ class WorkspaceIndex:
         progress: Callable[[int, int], None] | None = None,
         total: int | None = None,
         override_paths: frozenset[str] = frozenset(),
+        fresh: frozenset[str] = frozenset(),
     ) -> tuple[int, int, int]:
-        """Index ``jobs`` and write the results; ``removed`` loses paths that were renamed."""
+        """Index ``jobs`` and write the results.
+
+        ``removed`` loses the paths that turn out to be renamed and gains the known paths
+        that can no longer be read; ``fresh`` paths are known to have no rows yet.
+        """
         total = len(jobs) if total is None else total
         unchanged_before = total - len(jobs)
         moved_from = {h: p for p, h in removed.items()}
@@ -264,22 +276,23 @@ class WorkspaceIndex:
             mtime = OVERRIDE_MTIME if result.path in override_paths else result.mtime_ns
             if result.status == "skipped":
                 skipped[result.skip_reason] = skipped.get(result.skip_reason, 0) + 1
-                removed.setdefault(result.path, "")
+                if result.path not in fresh:
+                    removed.setdefault(result.path, "")
             elif result.status == "moved":
                 old = moved_from.pop(result.hash, None)
                 if old is None or old not in removed:  # a second copy: index it for real
                     job = FileJob(result.path, result.size, result.mtime_ns)
                     result = next(index_files(self.folder, [job], self.settings, self._embedder))
-                    pending.add(result, mtime)
+                    pending.add(result, mtime, replace=result.path not in fresh)
                     changed += 1
                 else:
                     written += pending.flush(self._store)
                     del removed[old]
                     self._store.rename_path(old, result.path)
-                    pending.add(result, mtime)
+                    pending.add(result, mtime, replace=False)
                     changed += 1
             else:
-                pending.add(result, mtime)
+                pending.add(result, mtime, replace=result.path not in fresh)
                 changed += result.status == "parsed"
             if pending.full():
                 written += pending.flush(self._store)
