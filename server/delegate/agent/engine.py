@@ -30,6 +30,7 @@ from delegate.agent.client import (
 )
 from delegate.agent.redact import Redactor
 from delegate.agent.task import EventSink, Phase, TaskEvent, TaskResult, TaskSpec, TestReport
+from delegate.agent.tools.base import CodeIndex as CodeIndex
 from delegate.agent.trace import TraceWriter
 from delegate.agent.verify import verify
 from delegate.proposals.changes import FileChange
@@ -39,16 +40,6 @@ ToolPhase = Literal["plan", "code"]
 NO_KEY = "No Anthropic API key: set ANTHROPIC_API_KEY or send delegate/setApiKey."
 _PLAN_TURNS = 12  # model turns allowed for planning before the plan is taken as it stands
 _TURNS_PER_ITERATION = 40
-
-
-class CodeIndex(Protocol):
-    """What the agent uses of the workspace index (``delegate.index.workspace``)."""
-
-    def search(self, query: str, limit: int = ...) -> Sequence[Any]: ...
-
-    def find_symbol(self, name: str) -> Sequence[Any]: ...
-
-    def repo_map(self, max_tokens: int = ..., focus: Any = ..., query: Any = ...) -> str: ...
 
 
 class ToolResultLike(Protocol):
@@ -334,7 +325,8 @@ def _repo_map(index: CodeIndex | None, spec: TaskSpec) -> str | None:
     if index is None:
         return None
     try:
-        return index.repo_map(max_tokens=2000, focus=spec.file, query=spec.instruction)
+        focus = [spec.file] if spec.file else []
+        return index.repo_map(max_tokens=2000, focus=focus, query=spec.instruction)
     except Exception:  # the map is a help, never a reason to fail the task
         return None
 
