@@ -1,0 +1,179 @@
+"""The review's pure parts: ranges in each encoding, edits per client, lenses and actions."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+from pytest_lsp import client_capabilities
+
+from delegate.lsp.review_edits import (
+    Annotation,
+    EditSupport,
+    FileEdit,
+    UnsupportedEdit,
+    edit_support,
+    workspace_edit,
+)
+from delegate.lsp.review_lenses import code_actions, code_lenses, diagnostics, reviews_for
+from delegate.lsp.review_protocol import encoding_of, hunk_diff, lines_range_json
+from delegate.proposals import FileChange, accept, build_proposal
+from delegate.proposals.positions import PositionEncoding
+
+EMOJI_TAIL = "a = 1\nb = 2\nmsg = 'ok 🎉 done'"  # no final newline
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "encoding", "expected"),
+    [
+        ("a\nb\nc\n", 1, 2, "utf-16", ((1, 0), (2, 0))),
+        ("a\nb\nc\n", 3, 3, "utf-16", ((3, 0), (3, 0))),  # insertion at the end
+        (EMOJI_TAIL, 2, 3, "utf-16", ((2, 0), (2, 18))),  # 🎉 is two UTF-16 units
+        (EMOJI_TAIL, 2, 3, "utf-8", ((2, 0), (2, 20))),  # and four UTF-8 bytes
+        (EMOJI_TAIL, 2, 3, "utf-32", ((2, 0), (2, 17))),
+        (EMOJI_TAIL, 3, 3, "utf-8", ((2, 20), (2, 20))),  # past the last line: its end
+        ("x\r\ny\r\n", 0, 1, "utf-16", ((0, 0), (1, 0))),
+    ],
+)
+def test_line_ranges_in_each_encoding(
+    text: str,
+    start: int,
+    end: int,
+    encoding: PositionEncoding,
+    expected: tuple[tuple[int, int], tuple[int, int]],
+) -> None:
+    rng = lines_range_json(text, start, end, encoding)
+    got = (
+        (rng["start"]["line"], rng["start"]["character"]),
+        (rng["end"]["line"], rng["end"]["character"]),
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(types.PositionEncodingKind.Utf8, "utf-8"), ("utf-32", "utf-32"), (None, "utf-16")],
+)
+def test_negotiated_encoding_names(value: object, expected: str) -> None:
+    assert encoding_of(value) == expected
+
+
+def proposal_of(*changes: FileChange) -> object:
+    return build_proposal("t1", list(changes), summary="Add retries\nmore", created_at="x")
+
+
+BASE = "one\ntwo\nthree\nfour\n"
+PROPOSED = "ONE\ntwo\nthree\nFOUR\n"
+
+
+def test_edit_support_from_real_client_presets() -> None:
+    vscode = edit_support(client_capabilities("visual-studio-code"))
+    neovim = edit_support(client_capabilities("neovim"))
+    assert vscode.document_changes and vscode.change_annotations
+    assert vscode.resource_operations == {"create", "rename", "delete"}
+    assert neovim.uses_document_changes and not neovim.change_annotations
+
+
+def test_open_documents_get_versioned_edits_and_creates_come_first() -> None:
+    proposal = build_proposal(
+        "t1", [FileChange("a.py", BASE, PROPOSED), FileChange("n.py", None, "new 🎉\n")]
+    )
+    plans = [accept(proposal, "a.py", None, BASE), accept(proposal, "n.py", None, None)]
+    files = [
+        FileEdit(plans[0], "file:///w/a.py", "file:///w/a.py", 7),
+        FileEdit(plans[1], "file:///w/n.py", "file:///w/n.py", None),
+    ]
+    support = EditSupport(document_changes=True, resource_operations=frozenset({"create"}))
+    edit = workspace_edit(files, support, "utf-16")
+    changes = list(edit.document_changes or [])
+    assert [type(c).__name__ for c in changes] == [
+        "TextDocumentEdit",
+        "CreateFile",
+        "TextDocumentEdit",
+    ]
+    first, create, fill = changes
+    assert isinstance(first, types.TextDocumentEdit) and first.text_document.version == 7
+    assert [(e.range.start.line, e.new_text) for e in first.edits] == [(0, "ONE\n"), (3, "FOUR\n")]
+    assert isinstance(create, types.CreateFile) and create.uri == "file:///w/n.py"
+    assert isinstance(fill, types.TextDocumentEdit) and fill.text_document.version is None
+    assert edit.change_annotations is None
+
+
+def test_clients_without_resource_operations_get_plain_changes_or_a_refusal() -> None:
+    proposal = build_proposal(
+        "t1", [FileChange("a.py", BASE, PROPOSED), FileChange("n.py", None, "x\n")]
+    )
+    modify = FileEdit(accept(proposal, "a.py", None, BASE), "file:///w/a.py", "file:///w/a.py", 3)
+    create = FileEdit(
+        accept(proposal, "n.py", None, None), "file:///w/n.py", "file:///w/n.py", None
+    )
+    plain = workspace_edit([modify], EditSupport(), "utf-16")
+    assert plain.document_changes is None and set(plain.changes or {}) == {"file:///w/a.py"}
+    with pytest.raises(UnsupportedEdit, match="cannot create files"):
+        workspace_edit([modify, create], EditSupport(), "utf-16")
+    with pytest.raises(UnsupportedEdit, match="lacks 'create'"):
+        workspace_edit([create], EditSupport(document_changes=True), "utf-16")
+
+
+def test_preview_annotates_every_change_only_when_the_client_supports_it() -> None:
+    proposal = build_proposal("t1", [FileChange("a.py", BASE, PROPOSED)])
+    files = [FileEdit(accept(proposal, "a.py", None, BASE), "file:///w/a.py", "file:///w/a.py", 1)]
+    notes = {"a.py": Annotation("Delegate: add retries", "a.py")}
+    full = EditSupport(document_changes=True, change_annotations=True)
+    edit = workspace_edit(files, full, "utf-16", notes)
+    (doc,) = edit.document_changes or []
+    assert isinstance(doc, types.TextDocumentEdit)
+    assert all(isinstance(e, types.AnnotatedTextEdit) for e in doc.edits)
+    annotation = (edit.change_annotations or {})["delegate:a.py"]
+    assert annotation.needs_confirmation is True and annotation.label == "Delegate: add retries"
+    without = workspace_edit(files, EditSupport(document_changes=True), "utf-16", notes)
+    assert without.change_annotations is None
+
+
+def test_emoji_column_of_an_edit_at_the_end_of_the_text() -> None:
+    proposal = build_proposal("t1", [FileChange("a.py", EMOJI_TAIL, EMOJI_TAIL + "!\n")])
+    plan = accept(proposal, "a.py", None, EMOJI_TAIL)
+    support = EditSupport(document_changes=True)
+    ends = {}
+    for encoding in ("utf-8", "utf-16"):
+        edit = workspace_edit([FileEdit(plan, "u", "u", 1)], support, encoding)  # type: ignore[arg-type]
+        (doc,) = edit.document_changes or []
+        assert isinstance(doc, types.TextDocumentEdit)
+        ends[encoding] = doc.edits[-1].range.end.character
+    assert ends == {"utf-8": 20, "utf-16": 18}
+
+
+def test_lenses_diagnostics_and_actions_follow_the_current_text() -> None:
+    proposal = build_proposal("t1", [FileChange("a.py", BASE, PROPOSED)], summary="Add retries\n…")
+    text = BASE.replace("two\n", "two\nextra\n")  # the user inserted a line in between
+    reviews = reviews_for([proposal], "a.py", text)
+    lenses = code_lenses("file:///w/a.py", text, reviews)
+    titles = [(lens.range.start.line, lens.command.title) for lens in lenses if lens.command]
+    assert titles == [
+        (0, "Accept file (2 hunks)"),
+        (0, "Reject file"),
+        (0, "Accept"),
+        (0, "Reject"),
+        (0, "Diff"),
+        (4, "Accept"),
+        (4, "Reject"),
+        (4, "Diff"),
+    ]
+    found = diagnostics(text, reviews, "utf-16")
+    assert [d.range.start.line for d in found] == [0, 4]
+    assert {d.message for d in found} == {"Delegate proposal: Add retries — accept or reject"}
+    assert {d.source for d in found} == {"delegate"}
+    at_four = code_actions("file:///w/a.py", 4, reviews)
+    assert at_four[0].command and at_four[0].command.arguments == [
+        {"taskId": "t1", "uri": "file:///w/a.py", "hunkId": reviews[0].file.hunks[1].id}
+    ]
+    assert len(code_actions("file:///w/a.py", 2, reviews)) == 4  # file and all only
+    assert code_actions("file:///w/a.py", 4, reviews, ["quickfix"]) == []
+    # an edit inside a hunk's region makes it a conflict: no lens, no diagnostic for it
+    clashing = text.replace("four\n", "4\n")
+    assert len(diagnostics(clashing, reviews_for([proposal], "a.py", clashing), "utf-16")) == 1
+
+
+def test_hunk_diff_is_a_unified_diff() -> None:
+    proposal = build_proposal("t1", [FileChange("a.py", BASE, PROPOSED)])
+    fp = proposal.files[0]
+    assert hunk_diff(fp, fp.hunks[1]) == "--- a/a.py\n+++ b/a.py\n@@ -4,1 +4,1 @@\n-four\n+FOUR\n"
