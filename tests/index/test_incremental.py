@@ -171,3 +171,27 @@ def test_crash_between_chunks_and_files_row_is_repaired(
     assert all(h.path != "ghost.py" for h in index.search("haunt_the_index", limit=50))
     assert "half_written_stale" not in {h.text for h in index.search("half_written_stale")}
     assert snapshot(index) == fresh_snapshot(folder, tmp_path)
+
+
+def dir_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def test_many_small_updates_keep_the_index_folder_bounded(folder: Path) -> None:
+    target = folder / "tools/leaf.py"
+
+    def edits(ws: WorkspaceIndex, start: int, count: int) -> None:
+        for i in range(start, start + count):
+            target.write_text(f"def print_banner(title):\n    return {i}\n" + "# pad\n" * 40)
+            ws.update_files(["tools/leaf.py"])
+
+    with WorkspaceIndex.open(folder, IndexSettings()) as ws:
+        ws.update()
+        edits(ws, 0, 20)
+        ws.update()  # a full update compacts
+        after_20 = dir_size(folder / ".delegate")
+        edits(ws, 20, 80)
+        ws.update()
+        after_100 = dir_size(folder / ".delegate")
+        assert ws.search("print_banner")[0].text.count("return 99") == 1
+    assert after_100 < after_20 * 1.5, (after_20, after_100)

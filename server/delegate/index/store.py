@@ -276,6 +276,9 @@ class IndexStore:
                 table.update(where=equals("path", old), values=values)
             self._writes_since_optimize += 3
 
+    def needs_optimize(self, threshold: int = 24) -> bool:
+        return self._writes_since_optimize >= threshold
+
     def optimize(self, *, force: bool = False) -> None:
         """Compact fragments, fold new rows into the indexes, drop old versions.
 

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 STATE_DIR = ".delegate"
 WRITE_BATCH_CHUNKS = 4000
 WRITE_BATCH_FILES = 200
+SMALL_UPDATES_PER_OPTIMIZE = 64  # LanceDB writes between compactions after small updates
 OVERRIDE_MTIME = -1  # a row indexed from unsaved text: the disk copy must be re-read
 
 
@@ -126,6 +127,7 @@ class WorkspaceIndex:
         self._map_lock = threading.Lock()
         self._map_cache: tuple[int, list[MapDefinition], list[tuple[str, str]]] | None = None
         self._last_update: float | None = None
+        self._optimizer: threading.Thread | None = None
 
     # ---- life cycle ---------------------------------------------------------------
 
@@ -160,6 +162,8 @@ class WorkspaceIndex:
         return self._lock is None
 
     def close(self) -> None:
+        if self._optimizer is not None:
+            self._optimizer.join()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -333,7 +337,7 @@ class WorkspaceIndex:
             )
             if removed or unreadable:
                 self._store.delete_paths(sorted(removed.keys() | unreadable.keys()))
-            self._store.optimize()
+            self._optimize_in_background()
             self._last_update = time.time()
             return UpdateStats(
                 files_total=len(jobs),
@@ -356,7 +360,22 @@ class WorkspaceIndex:
         with self._update_lock:
             self._store.delete_paths([new])
             self._store.rename_path(old, new)
-            self._store.optimize()
+            self._optimize_in_background()
+
+    def _optimize_in_background(self) -> None:
+        """Compact after every few small updates, off the caller's path.
+
+        Compaction of a large index takes about a second; a single-file update should not
+        wait for it.  Writes that arrive meanwhile queue on the store's write lock.
+        """
+        if not self._store.needs_optimize(SMALL_UPDATES_PER_OPTIMIZE):
+            return
+        if self._optimizer is not None and self._optimizer.is_alive():
+            return
+        self._optimizer = threading.Thread(
+            target=self._store.optimize, name="delegate-index-optimize", daemon=True
+        )
+        self._optimizer.start()
 
     # ---- queries ------------------------------------------------------------------
 
