@@ -9,7 +9,8 @@ edits without any bookkeeping.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -73,6 +74,27 @@ def review_code_actions(
     return code_actions(uri, params.range.start.line, reviews, only or None)
 
 
+def also_on(server: DelegateServer, method: str, handler: Callable[[Any], None]) -> None:
+    """Run ``handler(params)`` on a notification another module may already handle.
+
+    pygls allows one handler per method, and ``documents`` handles the text-sync
+    notifications too; this chains ours after the registered one instead of replacing it.
+    """
+    features = server.protocol.fm.features
+    previous = features.get(method)
+    if previous is None:
+        server.feature(method)(lambda ls, params: handler(params))
+        return
+
+    @functools.wraps(previous)
+    def chained(*args: Any, **kwargs: Any) -> Any:
+        result = previous(*args, **kwargs)
+        handler(args[-1])
+        return result
+
+    features[method] = chained
+
+
 def register(server: DelegateServer) -> None:
     review = review_of(server)
     server.code_action_providers.append(review_code_actions)
@@ -83,17 +105,10 @@ def register(server: DelegateServer) -> None:
         document = ls.workspace.get_text_document(uri)
         return code_lenses(uri, document.source, review.document_reviews(uri, document.source))
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: DelegateServer, params: types.DidOpenTextDocumentParams) -> None:
-        review.publish(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: DelegateServer, params: types.DidChangeTextDocumentParams) -> None:
-        review.publish(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: DelegateServer, params: types.DidCloseTextDocumentParams) -> None:
-        review.clear(params.text_document.uri)
+    # pending hunks move with the text: diagnostics follow every open and change
+    also_on(server, types.TEXT_DOCUMENT_DID_OPEN, lambda p: review.publish(p.text_document.uri))
+    also_on(server, types.TEXT_DOCUMENT_DID_CHANGE, lambda p: review.publish(p.text_document.uri))
+    also_on(server, types.TEXT_DOCUMENT_DID_CLOSE, lambda p: review.clear(p.text_document.uri))
 
     @server.feature("delegate/proposal")
     def delegate_proposal(ls: DelegateServer, params: Any) -> dict[str, Any]:
