@@ -211,7 +211,9 @@ async def test_review_a_seeded_proposal_hunk_by_hunk(
     assert done["applied"] is True and done["conflicted"] == []
     sent = editor.edits[-1].document_changes[0]  # type: ignore[index]
     assert sent.text_document.version == 2  # versioned against the buffer the user has
-    expected = "import os\n" + APP.replace("text.split(',')", "[p.strip() for p in text.split(',')]")
+    expected = "import os\n" + APP.replace(
+        "text.split(',')", "[p.strip() for p in text.split(',')]"
+    )
     assert editor.text(uri) == expected
     await command(client, "delegate.rejectHunk", {"taskId": TASK, "path": "app.py", "hunkId": a})
     await wait_for(lambda: len(client.diagnostics.get(uri, [])) == 2)
@@ -224,7 +226,9 @@ async def test_review_a_seeded_proposal_hunk_by_hunk(
     # a conflict is reported and overwrites nothing
     clashing = expected.replace("print('start')", "print('START')")
     editor.change(uri, clashing)
-    outcome = await command(client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": c})
+    outcome = await command(
+        client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": c}
+    )
     assert outcome["conflicted"] == [f"app.py {c}"] and outcome["appliedHunks"] == []
     assert editor.text(uri) == clashing
     assert any("conflict" in m.message for m in client.messages)
@@ -239,7 +243,12 @@ async def test_review_a_seeded_proposal_hunk_by_hunk(
 
     final = await proposal(client)
     states = {h["id"]: (h["state"], h["range"]) for h in hunks_of(final, "app.py")}
-    assert states == {a: ("rejected", None), b: ("applied", None), c: ("conflicted", None), d: ("applied", None)}
+    assert states == {
+        a: ("rejected", None),
+        b: ("applied", None),
+        c: ("conflicted", None),
+        d: ("applied", None),
+    }
     assert [h["state"] for h in hunks_of(final, "util.py")] == ["applied"]
     assert [h["state"] for h in hunks_of(final, "retry.py")] == ["applied"]
     saved = json.loads((folder / ".delegate" / "proposals" / f"{TASK}.json").read_text())
@@ -261,7 +270,9 @@ async def test_refusal_restart_preview_and_a_second_proposal_on_the_same_file(
     uri = editor.open(folder / "app.py")
     await wait_for(lambda: len(client.diagnostics.get(uri, [])) == 4)
     first = hunks_of(await proposal(client), "app.py")[0]["id"]
-    refused = await command(client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": first})
+    refused = await command(
+        client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": first}
+    )
     assert refused["applied"] is False and refused["reason"] == "user said no"
     assert editor.text(uri) == APP
     assert {h["state"] for h in hunks_of(await proposal(client), "app.py")} == {"pending"}
@@ -285,7 +296,9 @@ async def test_refusal_restart_preview_and_a_second_proposal_on_the_same_file(
     text_edits = [c for c in edit.document_changes or [] if isinstance(c, types.TextDocumentEdit)]
     assert all(isinstance(e, types.AnnotatedTextEdit) for c in text_edits for e in c.edits)
     assert editor.text(uri) == APP_NEW
-    assert (folder / "util.py").read_text() == UTIL_NEW and (folder / "retry.py").read_text() == RETRY
+    assert (folder / "util.py").read_text() == UTIL_NEW and (
+        folder / "retry.py"
+    ).read_text() == RETRY
     assert (await request(client, "delegate/proposals", {}))["proposals"][0]["taskId"] == "review-2"
 
     # the other proposal on util.py was rebased onto the new text and still applies
@@ -323,7 +336,7 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
     with FakeAnthropic(script) as fake:
         (folder / ".delegate").mkdir()
         (folder / ".delegate" / "config.toml").write_text(
-            f'[index]\non_start = false\n[tests]\ncommand = {tests}\n'
+            f"[index]\non_start = false\n[tests]\ncommand = {tests}\n"
             f'[api]\nbase_url = "{fake.base_url}"\nmax_retries = 0\n'
         )
         client = await start_server([folder])
@@ -344,7 +357,11 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
         assert first["verdict"]["approved"] is True and first["testsAfter"]["passed"] is True
         (hunk,) = hunks_of(first, "calc.py")
         assert "return high" in hunk["newText"] and hunk["state"] == "pending"
-        await command(client, "delegate.rejectHunk", {"taskId": task_id, "path": "calc.py", "hunkId": hunk["id"]})
+        await command(
+            client,
+            "delegate.rejectHunk",
+            {"taskId": task_id, "path": "calc.py", "hunkId": hunk["id"]},
+        )
 
         fake.push(
             Reply([text("Plan: return high, with a comment")]),
@@ -353,7 +370,9 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
             Reply([text('{"approved": true, "notes": []}')]),
         )
         asked = len(fake.requests)
-        revising = await command(client, "delegate.revise", {"taskId": task_id, "comment": "say why"})
+        revising = await command(
+            client, "delegate.revise", {"taskId": task_id, "comment": "say why"}
+        )
         assert revising == {"taskId": task_id, "revising": 1}
         await wait_for(lambda: announced(2), timeout=60)
     revision_prompt = fake.requests[asked].messages[0]
