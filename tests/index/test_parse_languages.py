@@ -1,8 +1,8 @@
 """One realistic fixture per language: its chunks, definitions and some references.
 
 Each ``tests/fixtures/languages/<language>/`` holds one source file and ``expected.txt``,
-the rendered outline (``chunk <kind> <symbol> <first>-<last>`` and
-``def <kind> <qualified> <first>-<last>``). Run with ``DELEGATE_UPDATE_EXPECT=1`` to
+the rendered outline (``chunk <kind> <symbol> <first>-<last>``,
+``def <kind> <qualified> <first>-<last>`` and ``ref <line> <names>``). Run with ``DELEGATE_UPDATE_EXPECT=1`` to
 rewrite the expectations after a deliberate change, then review the diff.
 """
 
@@ -20,33 +20,68 @@ from delegate.index.parse import parse_file
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "languages"
 LANGUAGES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir())
 
-# (name, line) pairs each fixture must report, and pairs it must not (definition names,
-# trivial names)
+# (name, line) pairs each fixture must report, and pairs it must not: definition names,
+# trivial names, and plain identifiers (variables, arguments, constants used as values),
+# which are not references — only callees, member accesses, type names, imported names,
+# base classes and decorators are
 REFERENCES: dict[str, tuple[set[tuple[str, int]], set[tuple[str, int]]]] = {
     "python": (
-        {("Base", 12), ("DEFAULT_LIMIT", 17), ("build_report", 55), ("line_for", 41)},
-        {("Inventory", 12), ("self", 18), ("x", 48), ("line_for", 37)},
+        {
+            ("Base", 12),  # base class
+            ("dataclass", 6),  # imported name
+            ("dataclass", 46),  # decorator
+            ("Inventory", 36),  # annotation
+            ("values", 25),  # method call
+            ("items", 25),  # attribute access
+            ("build_report", 55),  # call
+            ("line_for", 41),
+        },
+        {("Inventory", 12), ("self", 18), ("x", 48), ("line_for", 37), ("DEFAULT_LIMIT", 17)},
     ),
     "javascript": (
-        {("formatPrice", 35), ("Cart", 44), ("describeLine", 38), ("TAX_RATE", 29)},
-        {("describeCart", 33), ("this", 12)},
+        {("formatPrice", 35), ("formatPrice", 2), ("Cart", 44), ("Base", 9), ("reduce", 25)},
+        {("describeCart", 33), ("this", 12), ("TAX_RATE", 29), ("describeLine", 38)},
     ),
     "typescript": (
-        {("Job", 16), ("State", 17), ("EventEmitter", 15), ("JobQueue", 46)},
-        {("JobQueue", 15), ("push", 24)},
+        {("Job", 16), ("State", 17), ("EventEmitter", 15), ("JobQueue", 46), ("shift", 36)},
+        {("JobQueue", 15), ("push", 24), ("done", 41)},
     ),
-    "tsx": ({("useState", 10), ("increment", 19), ("Panel", 37)}, {("Counter", 9)}),
+    "tsx": (
+        {("useState", 10), ("setCount", 13), ("Panel", 37), ("Counter", 30)},
+        {("Counter", 9), ("increment", 19)},
+    ),
     "go": (
-        {("ErrMissing", 34), ("Store", 29), ("Reader", 47), ("copyOne", 57), ("Put", 53)},
-        {("Get", 29), ("s", 29)},
+        {("New", 10), ("Store", 29), ("Reader", 47), ("copyOne", 57), ("Put", 53), ("mu", 30)},
+        {("Get", 29), ("s", 29), ("ErrMissing", 34)},
     ),
-    "rust": ({("Point", 19), ("Shape", 23), ("area", 14), ("clamp", 42)}, {("Shape", 18)}),
-    "java": ({("Catalog", 7), ("Book", 16), ("notifyListeners", 21)}, {("addBook", 16)}),
-    "c": ({("buffer_grow", 42), ("INITIAL_CAPACITY", 21), ("buffer", 16)}, {("buffer_grow", 27)}),
-    "cpp": ({("check", 12), ("Matrix", 30), ("multiply", 48), ("cols_", 13)}, {("at", 11)}),
-    "ruby": ({("Logger", 11), ("Base", 5), ("transfer", 46), ("withdraw", 41)}, {("deposit", 14)}),
-    "c_sharp": ({("Entity", 14), ("Line", 25), ("LineTotal", 43)}, {("AddLine", 25)}),
-    "php": ({("BaseService", 15), ("User", 24), ("format_user", 47)}, {("get", 24)}),
+    "rust": (
+        {("Point", 19), ("Shape", 23), ("area", 14), ("clamp", 42), ("write", 34)},
+        {("Shape", 18), ("value", 40)},
+    ),
+    "java": (
+        {("Catalog", 7), ("Book", 16), ("notifyListeners", 21), ("ArrayList", 3)},
+        {("addBook", 16), ("result", 31)},
+    ),
+    "c": (
+        {("buffer_grow", 42), ("malloc", 21), ("capacity", 23), ("buffer", 16)},
+        {("buffer_grow", 27), ("INITIAL_CAPACITY", 21)},
+    ),
+    "cpp": (
+        {("check", 12), ("Matrix", 30), ("multiply", 48), ("cols_", 31)},
+        {("at", 11), ("cols_", 13)},
+    ),
+    "ruby": (
+        {("Logger", 11), ("Base", 5), ("transfer", 46), ("withdraw", 41)},
+        {("deposit", 14), ("amount", 17)},
+    ),
+    "c_sharp": (
+        {("Entity", 14), ("Line", 25), ("LineTotal", 43), ("Add", 31)},
+        {("AddLine", 25), ("sum", 45)},
+    ),
+    "php": (
+        {("BaseService", 15), ("User", 24), ("format_user", 47), ("find", 29)},
+        {("get", 24), ("user", 31)},
+    ),
 }
 
 
@@ -58,6 +93,10 @@ def fixture_file(language: str) -> Path:
 def render(parsed: ParsedFile) -> str:
     rows = [f"chunk {c.kind} {c.symbol or '-'} {c.start_line}-{c.end_line}" for c in parsed.chunks]
     rows += [f"def {d.kind} {d.qualified} {d.start_line}-{d.end_line}" for d in parsed.definitions]
+    by_line: dict[int, list[str]] = {}
+    for r in parsed.references:
+        by_line.setdefault(r.line, []).append(r.name)
+    rows += [f"ref {line} {' '.join(sorted(names))}" for line, names in sorted(by_line.items())]
     return "\n".join(rows) + "\n"
 
 

@@ -1,7 +1,8 @@
 """Turn a tree-sitter tree into an outline: nested definitions as plain data.
 
 The definitions query (``queries/<language>.definitions.scm``) marks each definition node
-with ``@definition.<kind>`` and its name with ``@name``. This module nests the matches by
+with ``@definition.<kind>`` and its name with ``@name``; the parser hands over the
+captures of one query cursor walk (shared with references). This module nests the matches by
 their byte ranges, qualifies names by nesting ("Parser.parse", "outer.inner"), decides
 which functions are methods (a function directly inside a class-like definition, a Go
 method with a receiver, a C++ ``Parser::parse``), and records the rows chunking needs:
@@ -12,11 +13,10 @@ places a large definition may be cut). Everything after this module is line arit
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor, Tree
-
-from delegate.index.grammars import definitions_query
+from tree_sitter import Node
 
 # kinds that hold methods; "impl" (Rust) holds methods but defines nothing itself
 CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "impl"})
@@ -119,39 +119,80 @@ def _split_name(raw: str, kind: str) -> tuple[str, str, str]:
     return raw, "", kind
 
 
-def build_outline(tree: Tree, source: bytes, language: str) -> list[Outline]:
-    """Top-level definitions of the file, each with its nested definitions."""
-    found: dict[tuple[int, int], Outline] = {}
-    for _, captures in QueryCursor(definitions_query(language)).matches(tree.root_node):
-        node_kind = next((k for k in captures if k.startswith("definition.")), None)
-        names = captures.get("name")
-        if node_kind is None or not names:
-            continue
-        node = captures[node_kind][0]
-        key = (node.start_byte, node.end_byte)
-        if key in found:
-            continue
-        name_node = names[0]
-        raw = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
-        name, prefix, kind = _split_name(raw, node_kind.removeprefix("definition."))
-        receiver = captures.get("receiver")
-        if receiver:
-            prefix = source[receiver[0].start_byte : receiver[0].end_byte].decode("utf-8")
-        body = _body(node)
-        found[key] = Outline(
-            name=name,
-            qualified=f"{prefix}.{name}" if prefix else name,
-            kind=kind,
-            start_row=node.start_point.row,
-            end_row=node.end_point.row,
-            chunk_start_row=_chunk_start(node),
-            header_end_row=_header_end_row(node, body, source),
-            body_rows=_body_rows(body),
-            start_byte=node.start_byte,
-            end_byte=node.end_byte,
-            name_byte=name_node.start_byte,
-        )
-    return _nest(sorted(found.values(), key=lambda o: (o.start_byte, -o.end_byte)))
+def _definition_nodes(captures: dict[str, list[Node]]) -> list[tuple[Node, str]]:
+    """(node, kind) of every ``@definition.<kind>`` capture, once per node, outer first."""
+    found: dict[tuple[int, int], tuple[Node, str]] = {}
+    for capture, nodes in captures.items():
+        if capture.startswith("definition."):
+            kind = capture.removeprefix("definition.")
+            for node in nodes:
+                found.setdefault((node.start_byte, node.end_byte), (node, kind))
+    return [found[key] for key in sorted(found, key=lambda k: (k[0], -k[1]))]
+
+
+class _Claims:
+    """Capture nodes of one name (``@name``, ``@receiver``) handed out to definitions."""
+
+    def __init__(self, nodes: list[Node]) -> None:
+        unique = {n.start_byte: n for n in nodes}
+        self.starts = sorted(unique)
+        self.nodes = [unique[start] for start in self.starts]
+        self.taken = [False] * len(self.nodes)
+
+    def claim(self, start: int, end: int) -> Node | None:
+        """The first unclaimed node within ``start..end``."""
+        i = bisect_left(self.starts, start)
+        while i < len(self.nodes) and self.starts[i] < end:
+            if not self.taken[i] and self.nodes[i].end_byte <= end:
+                self.taken[i] = True
+                return self.nodes[i]
+            i += 1
+        return None
+
+
+def build_outline(captures: dict[str, list[Node]], source: bytes) -> list[Outline]:
+    """Top-level definitions of the file, each with its nested definitions.
+
+    ``captures`` come from :func:`~delegate.index.grammars.symbols_query`: definition nodes
+    and name nodes arrive in separate lists, so each definition takes the first name inside
+    it that no definition nested in it has taken (inner ones choose first) — the name of a
+    C function returning an inline ``struct s {…}`` is ``f``, not ``s``.
+    """
+    names = _Claims(captures.get("name", []))
+    receivers = _Claims(captures.get("receiver", []))
+    paired: list[tuple[Node, str, Node, Node | None]] = []
+    for node, kind in reversed(_definition_nodes(captures)):
+        start, end = node.start_byte, node.end_byte
+        name_node = names.claim(start, end)
+        if name_node is not None:
+            receiver = receivers.claim(start, end) if kind == "method" else None
+            paired.append((node, kind, name_node, receiver))
+    outlines = [_outline(*item, source) for item in reversed(paired)]
+    return _nest(outlines)
+
+
+def _outline(
+    node: Node, kind: str, name_node: Node, receiver: Node | None, source: bytes
+) -> Outline:
+    raw = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
+    name, prefix, kind = _split_name(raw, kind)
+    if receiver is not None:
+        prefix = source[receiver.start_byte : receiver.end_byte].decode("utf-8", "replace")
+    body = _body(node)
+    start_row = node.start_point.row
+    return Outline(
+        name=name,
+        qualified=f"{prefix}.{name}" if prefix else name,
+        kind=kind,
+        start_row=start_row,
+        end_row=node.end_point.row,
+        chunk_start_row=_chunk_start(node),
+        header_end_row=_header_end_row(node, body, source),
+        body_rows=_body_rows(body),
+        start_byte=node.start_byte,
+        end_byte=node.end_byte,
+        name_byte=name_node.start_byte,
+    )
 
 
 def _nest(ordered: list[Outline]) -> list[Outline]:

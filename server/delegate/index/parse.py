@@ -4,21 +4,29 @@
 plain picklable data, so the indexer can run it in a process pool. Tree-sitter parsers and
 compiled queries are cached per process (see :mod:`delegate.index.grammars`).
 
-The steps: parse with tree-sitter, build the :mod:`outline <delegate.index.outline>` of
-nested definitions, cut chunks (:mod:`delegate.index.chunking`), list definitions, and
-collect references — identifier occurrences other than a definition's own name, at most
-one per (name, line), leaving out ``self``/``this`` and one-letter names. A file with
-syntax errors still parses (tree-sitter recovers) and still covers every line.
+The steps: parse with tree-sitter, walk the tree once with the language's symbols query
+(definitions and references together), build the :mod:`outline <delegate.index.outline>`
+of nested definitions, cut chunks (:mod:`delegate.index.chunking`), list definitions, and
+collect references. References are the names the repo map and find_symbol need, not every
+identifier: callees (``a.b()`` gives ``b``), member accesses, type names, imported names,
+base classes and decorators — see ``queries/<language>.references.scm``. A definition's
+own name is not a reference; there is at most one per (name, line), and ``self``/``this``
+and one-letter names are left out. A file with syntax errors still parses (tree-sitter
+recovers) and still covers every line.
+
+Speed matters (the whole CPython standard library is a benchmark): the tree is walked by
+one query cursor, names are sliced from the source bytes and decoded once per distinct
+name, and no per-node Python objects are kept beyond the capture lists.
 """
 
 from __future__ import annotations
 
 from operator import itemgetter
 
-from tree_sitter import QueryCursor, Tree
+from tree_sitter import Node, QueryCursor, Tree
 
 from delegate.index.chunking import chunk_code
-from delegate.index.grammars import CODE_LANGUAGES, parser, references_query
+from delegate.index.grammars import CODE_LANGUAGES, parser, symbols_query
 from delegate.index.languages import TEXT, language_for_path
 from delegate.index.model import Definition, ParsedFile, Reference, SymbolKind
 from delegate.index.outline import Outline, build_outline, walk
@@ -48,9 +56,10 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _parse(text: str, language: str) -> tuple[bytes, Tree]:
+def _parse(text: str, language: str) -> tuple[bytes, Tree, dict[str, list[Node]]]:
     source = text.encode("utf-8", "surrogatepass")
-    return source, parser(language).parse(source)
+    tree = parser(language).parse(source)
+    return source, tree, QueryCursor(symbols_query(language)).captures(tree.root_node)
 
 
 def _definitions(path: str, outlines: list[Outline]) -> list[Definition]:
@@ -76,10 +85,7 @@ def _new_reference(name: str, path: str, line: int) -> Reference:
     return reference
 
 
-def _references(
-    path: str, tree: Tree, source: bytes, language: str, skip: set[int]
-) -> list[Reference]:
-    nodes = QueryCursor(references_query(language)).captures(tree.root_node).get("reference", [])
+def _references(path: str, nodes: list[Node], source: bytes, skip: set[int]) -> list[Reference]:
     seen: dict[tuple[bytes, int], None] = {}
     for node in nodes:
         start, end = node.start_byte, node.end_byte
@@ -103,8 +109,8 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
     text = text.removeprefix("\ufeff")
     if language not in CODE_LANGUAGES:
         return ParsedFile(path=path, language=TEXT, chunks=tuple(chunk_text(path, text)))
-    source, tree = _parse(text, language)
-    outlines = build_outline(tree, source, language)
+    source, tree, captures = _parse(text, language)
+    outlines = build_outline(captures, source)
     top_level_rows = tuple(sorted({n.start_point.row for n in tree.root_node.named_children}))
     chunks = chunk_code(path, language, _lines(text), outlines, top_level_rows)
     names = {o.name_byte for o in walk(outlines) if o.kind in _SYMBOL_KINDS}
@@ -113,7 +119,7 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
         language=language,
         chunks=tuple(chunks),
         definitions=tuple(_definitions(path, outlines)),
-        references=tuple(_references(path, tree, source, language, names)),
+        references=tuple(_references(path, captures.get("reference", []), source, names)),
     )
 
 
@@ -122,9 +128,9 @@ def enclosing_definition(path: str, text: str, line: int) -> Definition | None:
     language = language_for_path(path)
     if language not in CODE_LANGUAGES:
         return None
-    source, tree = _parse(text.removeprefix("\ufeff"), language)
+    source, _, captures = _parse(text.removeprefix("\ufeff"), language)
     best: Definition | None = None
-    for definition in _definitions(path, build_outline(tree, source, language)):
+    for definition in _definitions(path, build_outline(captures, source)):
         if definition.start_line <= line <= definition.end_line and (
             best is None or definition.start_line >= best.start_line
         ):

@@ -1,1 +1,24 @@
-(name) @reference
+; Callees (functions, methods, static methods), property accesses, class names
+; (`new X`, `X::f()`, type hints, extends/implements, `use` of traits and
+; namespaces) and attributes — not variables or every name.
+(function_call_expression function: (name) @reference)
+(function_call_expression function: (qualified_name (name) @reference))
+(member_call_expression name: (name) @reference)
+(nullsafe_member_call_expression name: (name) @reference)
+(scoped_call_expression scope: (name) @reference)
+(scoped_call_expression name: (name) @reference)
+(member_access_expression name: (name) @reference)
+(nullsafe_member_access_expression name: (name) @reference)
+(class_constant_access_expression (name) @reference)
+(object_creation_expression (name) @reference)
+(object_creation_expression (qualified_name (name) @reference))
+(named_type (name) @reference)
+(named_type (qualified_name (name) @reference))
+(base_clause (name) @reference)
+(base_clause (qualified_name (name) @reference))
+(class_interface_clause (name) @reference)
+(class_interface_clause (qualified_name (name) @reference))
+(namespace_use_clause (name) @reference)
+(namespace_use_clause (qualified_name (name) @reference))
+(use_declaration (name) @reference)
+(attribute (name) @reference)
