@@ -1,20 +1,20 @@
-"""Scenarios for the agent loop through the real SDK, the fake Messages API, the real sandbox
-and the real test runner, on fixture projects copied into tmp_path.
+"""Scenarios for the agent loop on fixture projects copied into tmp_path.
 
-The loop takes its tools from the workspace; until the agent tool set lands these scenarios
-use three small stand-in tools (read_file, the text editor's str_replace/create, finish) that
-resolve every path with the real ``resolve_inside``.
+Everything is real except the model: the anthropic SDK talks HTTP to the fake Messages API,
+and the loop works in a real sandbox (:func:`delegate.agent.workspace.open_workspace`) with
+the real tools (``read_file``, ``str_replace_based_edit_tool``, ``finish``, ``search_code`` on
+a real :class:`WorkspaceIndex`, …) and the real test runner running the fixture's pytest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,86 +22,28 @@ import psutil
 import pytest
 from tests.fakes.fake_anthropic import Fail, FakeAnthropic, RecordedRequest, Reply, text, tool_use
 
-from delegate.agent.engine import CodeIndex, TaskRun, Tool, run_task, should_auto_apply
-from delegate.agent.paths import PathEscape, resolve_inside
-from delegate.agent.sandbox import Sandbox
-from delegate.agent.task import TaskEvent, TaskSpec
-from delegate.agent.task import TestReport as Report
-from delegate.agent.testrunner import TestRunner
-from delegate.proposals.changes import FileChange
+from delegate.agent.engine import CodeIndex, TaskRun, run_task, should_auto_apply
+from delegate.agent.task import TaskEvent, TaskResult, TaskSpec
+from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import Settings, load_settings
 
 KEY = "sk-ant-api03-DISTINCTIVE-SCENARIO-KEY-7f3a9c"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
 APPROVE = Reply([text('{"approved": true, "notes": ["fixes the bug"]}')])
-TEST_COMMAND = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-
-
-@dataclass
-class Output:
-    text: str
-    is_error: bool = False
-
-
-class StandInTool:
-    def __init__(self, name: str, run: Callable[[dict[str, Any]], str]) -> None:
-        self.name = name
-        self._run = run
-
-    def definition(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.name, "input_schema": {"type": "object"}}
-
-    async def execute(self, input: dict[str, Any]) -> Output:
-        try:
-            return Output(self._run(input))
-        except (PathEscape, OSError, KeyError, ValueError) as error:
-            return Output(f"{type(error).__name__}: {error}", True)
-
-
-class StandInWorkspace:
-    def __init__(self, sandbox: Sandbox, runner: TestRunner) -> None:
-        self.sandbox, self.root, self.runner = sandbox, sandbox.root, runner
-
-    def _read(self, args: dict[str, Any]) -> str:
-        return resolve_inside(self.root, args["path"]).read_text()
-
-    def _edit(self, args: dict[str, Any]) -> str:
-        path = resolve_inside(self.root, args["path"])
-        if args["command"] == "create":
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(args["file_text"])
-            return "created"
-        source = path.read_text()
-        if source.count(args["old_str"]) != 1:
-            raise ValueError("old_str must occur exactly once")
-        path.write_text(source.replace(args["old_str"], args["new_str"]))
-        return "edited"
-
-    def tools(self, phase: str) -> list[Tool]:
-        tools = [StandInTool("read_file", self._read)]
-        if phase == "code":
-            tools += [
-                StandInTool("str_replace_based_edit_tool", self._edit),
-                StandInTool("finish", lambda args: "finished"),
-            ]
-        return tools  # type: ignore[return-value]
-
-    async def run_tests(self, on_progress: Any = None, selection: Sequence[str] = ()) -> Report:
-        return await self.runner.run(selection, on_progress=on_progress)
-
-    def changes(self) -> list[FileChange]:
-        return self.sandbox.changes()
-
-    async def close(self) -> None:
-        await self.sandbox.close()
-
-
-async def stand_in_workspace(
-    spec: TaskSpec, settings: Settings, index: CodeIndex | None
-) -> StandInWorkspace:
-    sandbox = await Sandbox.create(spec.folder, spec.overrides, settings.index)
-    runner = TestRunner(sandbox.root, TEST_COMMAND, timeout_s=30, max_output_chars=20000)
-    return StandInWorkspace(sandbox, runner)
+# the fixture projects need none of this venv's pytest plugins; not loading them saves ~1 s a run
+TEST_COMMAND = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    *itertools.chain.from_iterable(
+        ("-p", f"no:{name}")
+        for name in ("asyncio", "pytest-lsp", "hypothesispytest", "timeout", "anyio")
+    ),
+]
+READ_ONLY = {"search_code", "repo_map", "find_symbol", "grep", "read_file", "list_dir"}
 
 
 def project(tmp_path: Path, name: str) -> Path:
@@ -123,16 +65,17 @@ def settings_for(fake: FakeAnthropic, **budget: Any) -> Settings:
 
 
 async def run(
-    folder: Path, fake: FakeAnthropic, instruction: str = "fix clamp", **budget: Any
-) -> Any:
+    folder: Path,
+    fake: FakeAnthropic,
+    instruction: str = "fix clamp",
+    *,
+    index: CodeIndex | None = None,
+    **budget: Any,
+) -> tuple[TaskResult, list[TaskEvent]]:
     events: list[TaskEvent] = []
     spec = TaskSpec(task_id="t1", folder=folder, instruction=instruction)
     result = await run_task(
-        spec,
-        settings_for(fake, **budget),
-        api_key=KEY,
-        events=events.append,
-        workspace_factory=stand_in_workspace,
+        spec, settings_for(fake, **budget), api_key=KEY, index=index, events=events.append
     )
     return result, events
 
@@ -144,23 +87,46 @@ def edit(old: str, new: str, path: str = "calc.py") -> dict[str, Any]:
     )
 
 
+def results_of(request: RecordedRequest) -> list[tuple[bool, str]]:
+    """(is_error, text) of each tool result the request carries back to the model."""
+    return [(bool(b.get("is_error")), request.tool_result_text(b)) for b in request.tool_results()]
+
+
 FINISH = Reply([tool_use("finish", {"summary": "clamp returns high above the range"})])
 
 
-async def test_bug_fixed_on_second_round_with_the_right_diff(tmp_path: Path) -> None:
+@pytest.fixture
+def indexed_calc(tmp_path: Path) -> Iterator[tuple[Path, WorkspaceIndex]]:
     folder = project(tmp_path, "calc")
+    settings = Settings().index.model_copy(update={"workers": 1})
+    with WorkspaceIndex.open(folder, settings) as index:
+        index.update()
+        yield folder, index
+
+
+async def test_bug_fixed_on_second_round_with_the_right_diff(
+    indexed_calc: tuple[Path, WorkspaceIndex],
+) -> None:
+    folder, index = indexed_calc
     before = (folder / "calc.py").read_text()
     script = [
-        Reply([tool_use("read_file", {"path": "calc.py"})]),
+        Reply(
+            [
+                tool_use("search_code", {"query": "clamp upper bound", "limit": 3}),
+                tool_use("read_file", {"path": "calc.py", "start_line": 4, "end_line": 10}),
+            ]
+        ),
         Reply([text("Plan: 1. fix the upper bound in clamp 2. calc.py 3. run pytest")]),
+        Reply([edit("return high  # nowhere", "return high")]),  # a miss the model corrects
         Reply([edit("return low  # above range", "return value  # above range")]),
         FINISH,
         Reply([edit("return value  # above range", "return high  # above range")]),
+        Reply([tool_use("run_tests", {"tests": ["tests/test_calc.py::test_clamp_above"]})]),
         FINISH,
         APPROVE,
     ]
     with FakeAnthropic(script) as fake:
-        result, events = await run(folder, fake)
+        result, events = await run(folder, fake, index=index)
     assert result.state == "succeeded", result.message
     assert [c.path for c in result.changes] == ["calc.py"]
     assert result.changes[0].proposed == before.replace(
@@ -173,9 +139,28 @@ async def test_bug_fixed_on_second_round_with_the_right_diff(tmp_path: Path) -> 
     assert result.summary == "clamp returns high above the range"
     assert result.verdict["approved"] is True
     assert result.cost_usd > 0
+
+    requests = fake.requests
+    # planning is read-only; the repo map from the index is part of the system prompt
+    assert set(requests[0].tool_names) == READ_ONLY
+    assert "calc.py" in requests[0].system_text
+    (search_error, found), (read_error, lines) = results_of(requests[1])
+    assert not search_error and re.search(r"^\d\. calc\.py:4-10  function clamp", found, re.M)
+    assert not read_error and "return low  # above range" in lines and "     9" in lines
+    # coding adds the editor (the SDK's versioned text editor type), run_tests and finish
+    editor = next(t for t in requests[2].tools if t["name"] == "str_replace_based_edit_tool")
+    assert editor["type"] == "text_editor_20250728"
+    assert set(requests[2].tool_names) == READ_ONLY | {
+        "str_replace_based_edit_tool",
+        "run_tests",
+        "finish",
+    }
+    [(missed, why)] = results_of(requests[3])
+    assert missed and "not found" in why.lower()
     # the second round was told which test failed
-    feedback = fake.requests[4].last_user_text()
-    assert "test_clamp_above" in feedback
+    assert "test_clamp_above" in requests[5].last_user_text()
+    [(tests_error, tests_output)] = results_of(requests[7])
+    assert not tests_error and tests_output.startswith("Tests PASSED: 1 passed")
     assert {e.phase for e in events} >= {
         "snapshot",
         "planning",
@@ -184,8 +169,6 @@ async def test_bug_fixed_on_second_round_with_the_right_diff(tmp_path: Path) -> 
         "verifying",
         "done",
     }
-    assert fake.requests[0].tool_names == ["read_file"]  # planning is read-only
-    assert "str_replace_based_edit_tool" in fake.requests[2].tool_names
 
 
 async def test_multi_file_change(tmp_path: Path) -> None:
@@ -214,10 +197,14 @@ async def test_multi_file_change(tmp_path: Path) -> None:
                     "    prices: list[float] = field(default_factory=list)\n    percent: float = 0.0\n",
                     "cart.py",
                 ),
-                edit(
-                    '"""A shopping cart."""\n',
-                    '"""A shopping cart."""\n\nfrom discount import apply_discount\n',
-                    "cart.py",
+                tool_use(
+                    "str_replace_based_edit_tool",
+                    {
+                        "command": "insert",
+                        "path": "cart.py",
+                        "insert_line": 3,
+                        "new_str": "from discount import apply_discount\n",
+                    },
                 ),
             ]
         ),
@@ -227,11 +214,16 @@ async def test_multi_file_change(tmp_path: Path) -> None:
     with FakeAnthropic(script) as fake:
         result, _ = await run(folder, fake, "add a percentage discount")
     assert result.state == "succeeded", result.message
+    assert [error for error, _ in results_of(fake.requests[2])] == [False] * 5
     by_path = {c.path: c for c in result.changes}
     assert set(by_path) == {"cart.py", "discount.py", "tests/test_discount.py"}
     assert by_path["discount.py"].operation == "create"
-    assert "apply_discount(sum(self.prices)" in (by_path["cart.py"].proposed or "")
+    assert by_path["discount.py"].proposed == discount
+    cart = by_path["cart.py"].proposed or ""
+    assert "from discount import apply_discount\n" in cart
+    assert "apply_discount(sum(self.prices), self.percent)" in cart
     assert result.tests_after is not None and "2 passed" in result.tests_after.summary
+    assert not (folder / "discount.py").exists()
 
 
 async def test_iteration_budget_exhausted_keeps_the_partial_diff(tmp_path: Path) -> None:
@@ -244,7 +236,9 @@ async def test_iteration_budget_exhausted_keeps_the_partial_diff(tmp_path: Path)
         result, _ = await run(folder, fake, max_iterations=2)
     assert result.state == "failed"
     assert "iteration budget exhausted" in result.message and "2 rounds" in result.message
+    assert [c.path for c in result.changes] == ["calc.py"]
     assert "return 0" in (result.changes[0].proposed or "")
+    assert "return sum(values) / len(values)" in (folder / "calc.py").read_text()
 
 
 async def test_stuck_detector_stops_repeated_identical_tool_calls(tmp_path: Path) -> None:
@@ -284,19 +278,33 @@ async def test_api_outage_retries_then_fails_clearly(tmp_path: Path) -> None:
 async def test_path_escape_is_refused_and_reported_to_the_model(tmp_path: Path) -> None:
     folder = project(tmp_path, "calc")
     (tmp_path / "secret.txt").write_text("do not read")
-    seen: list[dict[str, Any]] = []
+    seen: list[tuple[bool, str]] = []
+    escapes = [
+        tool_use("read_file", {"path": "../secret.txt"}),
+        tool_use("read_file", {"path": str(tmp_path / "secret.txt")}),
+        tool_use("grep", {"pattern": "do not", "path_glob": "../*"}),
+        tool_use(
+            "str_replace_based_edit_tool",
+            {"command": "create", "path": "../evil.py", "file_text": "x = 1\n"},
+        ),
+    ]
 
     def policy(request: RecordedRequest) -> Reply:
-        results = request.tool_results()
+        results = results_of(request)
         if not results:
-            return Reply([tool_use("read_file", {"path": "../secret.txt"})])
+            return Reply(escapes)
         seen.extend(results)
-        return Reply([text("cannot read it")])
+        return Reply([text("cannot reach it")])
 
     with FakeAnthropic([], policy=policy) as fake:
-        await run(folder, fake, max_iterations=1)
-    assert seen and seen[0]["is_error"] is True
+        result, _ = await run(folder, fake, max_iterations=1)
+    assert len(seen) == 8  # four attempts in planning (read-only tools) and four in coding
+    refused = [is_error for is_error, _ in seen]
+    assert refused == [True, True, False, True] * 2, seen
+    assert all("No matches" in out or "no match" in out.lower() for _, out in seen[2::4])
     assert "do not read" not in str(seen)
+    assert not (tmp_path / "evil.py").exists()
+    assert result.changes == []
 
 
 async def test_verifier_rejects_deleting_the_failing_test(tmp_path: Path) -> None:
@@ -315,6 +323,7 @@ async def test_verifier_rejects_deleting_the_failing_test(tmp_path: Path) -> Non
     assert result.verdict["approved"] is False
     assert "deleted-test" in {r["rule"] for r in result.verdict["rules"]}
     assert not should_auto_apply(result, Settings(autonomy="apply-when-green"))
+    assert "test_clamp_above" in (folder / "tests" / "test_calc.py").read_text()
 
 
 async def test_cancellation_cleans_up_processes_and_sandbox(tmp_path: Path) -> None:
@@ -332,22 +341,15 @@ async def test_cancellation_cleans_up_processes_and_sandbox(tmp_path: Path) -> N
             if event.phase == "testing":
                 started.set()
 
-        task = asyncio.create_task(
-            run_task(
-                spec,
-                settings_for(fake),
-                api_key=KEY,
-                events=on_event,
-                workspace_factory=stand_in_workspace,
-            )
-        )
+        task = asyncio.create_task(run_task(spec, settings_for(fake), api_key=KEY, events=on_event))
         await asyncio.wait_for(started.wait(), 10)
         await asyncio.sleep(0.5)  # let pytest start
+        assert psutil.Process().children(recursive=True)  # the test run is under way
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
     assert psutil.Process().children(recursive=True) == []
-    assert set(temp_root.iterdir()) - before_dirs == set()
+    assert not {p for p in set(temp_root.iterdir()) - before_dirs if "delegate-sbx" in p.name}
     trace = (folder / ".delegate" / "runs" / "t-cancel" / "trace.jsonl").read_text()
     assert '"cancelled"' in trace
 
@@ -369,6 +371,7 @@ async def test_no_key_in_any_trace_or_log(tmp_path: Path, caplog: pytest.LogCapt
     for path in files:
         assert KEY not in path.read_text(errors="replace"), path
     assert KEY not in caplog.text
+    assert all(KEY not in r.api_key for r in fake.requests)
 
 
 async def test_missing_key_is_a_clear_failure(tmp_path: Path) -> None:
