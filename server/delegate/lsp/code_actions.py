@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from delegate.index.model import Definition
 from delegate.lsp.converters import range_to_json, trigger_range, uri_to_path
+from delegate.lsp.outline_cache import innermost
 from delegate.lsp.server import DelegateServer
 from delegate.triggers import find_trigger
 
@@ -123,9 +124,13 @@ def register(server: DelegateServer) -> None:
         document = ls.workspace.get_text_document(uri)
         lines = document.source.splitlines()
         path = uri_to_path(uri)
-        definition = (
-            definition_at(path.name, document.source, params.range.start.line) if path else None
-        )
+        line = params.range.start.line
+        definition = None
+        if path is not None:
+            outline = ls.session.outlines.definitions(
+                uri, path.name, document.version, document.source
+            )
+            definition = innermost(outline, line + 1) if outline is not None else None
         only = [str(k.value if hasattr(k, "value") else k) for k in params.context.only or []]
         actions = build_code_actions(
             uri, params.range, lines, params.context.diagnostics, definition, only or None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from delegate.agent.task import TaskResult
 from delegate.lsp.index_worker import FolderIndexer
 from delegate.lsp.logs import ServerLogging
+from delegate.lsp.outline_cache import OutlineCache
 from delegate.settings import Settings
 from delegate.tasks import TaskRecord, TaskRegistry
 
@@ -51,6 +52,7 @@ class Session:
     task_results: dict[str, TaskResult] = field(default_factory=dict)
     on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
+    outlines: OutlineCache = field(default_factory=OutlineCache)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     initialized: bool = False
 
