@@ -44,6 +44,40 @@ async def test_initialize_then_first_index_reports_progress_to_the_end(
     status = await command(client, "delegate.status")
     assert status["folders"][0]["files"] == 3 and status["apiKeyPresent"] is False
 
+    # file watchers are registered only with clients that allow dynamic registration
+    caps = client.capabilities.workspace.did_change_watched_files  # type: ignore[union-attr]
+    registered = [r.method for r in client.registrations]  # type: ignore[attr-defined]
+    expected = ["workspace/didChangeWatchedFiles"] if caps and caps.dynamic_registration else []
+    assert registered == expected
+
+
+async def test_reindex_rebuilds_and_a_second_server_opens_the_index_read_only(
+    start_server: Any, tmp_path: Path
+) -> None:
+    folder = copy_workspace("pyproj", tmp_path)
+    client = await start_server([folder])
+    await wait_for(lambda: index_ended(client, folder))
+    assert await command(client, "delegate.reindex") == {"folders": [folder.as_uri()]}
+    await wait_for(lambda: len(progress_titled(client, "Delegate: indexing")) == 2)
+    await wait_for(
+        lambda: all(
+            client.progress_reports[t][-1].kind == "end"
+            for t in progress_titled(client, "Delegate: indexing")
+        )
+    )
+    ends = [
+        client.progress_reports[t][-1].message
+        for t in progress_titled(client, "Delegate: indexing")
+    ]
+    assert all(m.startswith("Indexed 3 files") for m in ends)
+
+    other = await start_server([folder])
+    await wait_for(lambda: any("read-only" in m.message for m in other.messages))
+    status = await command(other, "delegate.status")
+    assert status["folders"][0]["readOnly"] is True
+    found = await request(other, "delegate/search", {"query": "circle_area"})
+    assert found["hits"][0]["path"] == "src/shapes.py"
+
 
 async def test_code_actions_for_ranges_comments_functions_and_diagnostics(
     start_server: Any, tmp_path: Path

@@ -49,6 +49,7 @@ class DelegateServer(LanguageServer):
 
         registry = TaskRegistry(lambda spec, events: run_task_with_engine(self, spec, events))
         self.session = Session(registry=registry, logging=logging_ or ServerLogging())
+        self.session.logging.set_secret(self.session.api_key)  # a key from the environment
         self.code_action_providers: list[CodeActionProvider] = []
 
 
