@@ -34,7 +34,6 @@ import psutil
 from delegate.index.files import read_source, walk_folder
 from delegate.index.grammars import parser as grammar_parser
 from delegate.index.languages import language_for_path
-from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import IndexSettings
 
 CACHE = Path(__file__).resolve().parent / ".cache"
@@ -216,7 +215,16 @@ def main() -> int:
     ap.add_argument("--corpus", choices=("both", "stdlib", "django"), default="both")
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--keep", action="store_true", help="reuse an existing index (no full run)")
+    ap.add_argument("--raw-parse-only", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.raw_parse_only:
+        seconds, walked = raw_parse_seconds(Path(args.raw_parse_only), IndexSettings())
+        print(f"{seconds} {walked}")
+        return 0
+
+    # imported here, not at the top: spawned pool workers re-import this script, and
+    # they should not carry LanceDB
+    from delegate.index.workspace import WorkspaceIndex
 
     folder = corpus_folder(args.corpus)
     materialise(folder)
@@ -224,11 +232,19 @@ def main() -> int:
     if not args.keep:
         shutil.rmtree(folder / ".delegate", ignore_errors=True)
 
-    raw_seconds, walked = raw_parse_seconds(folder, settings)
-    with PeakRss() as rss, WorkspaceIndex.open(folder, settings) as index:
-        started = time.perf_counter()
-        stats = index.update()
-        full_seconds = time.perf_counter() - started
+    # in its own process, so the texts it holds do not count towards the index's RSS
+    raw = subprocess.run(
+        [sys.executable, __file__, "--raw-parse-only", str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    raw_seconds, walked = float(raw[0]), int(raw[1])
+    with WorkspaceIndex.open(folder, settings) as index:
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            stats = index.update()
+            full_seconds = time.perf_counter() - started
         peak_rss = rss.peak
         self_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
@@ -243,6 +259,7 @@ def main() -> int:
         original = target.read_text(encoding="utf-8")
         update_ms = []
         try:
+            index.update_files([rel])  # first call pays one-time imports
             for rep in range(20):
                 target.write_text(original + f"\n\ndef bench_edit_{rep}():\n    return {rep}\n")
                 t0 = time.perf_counter()
@@ -266,6 +283,7 @@ def main() -> int:
         map_first = time.perf_counter() - map_t0
 
     up50, up95 = percentiles(update_ms)
+    up_max = max(update_ms)
     print(f"## Index benchmark ({args.corpus})\n")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -278,12 +296,15 @@ def main() -> int:
     print(f"| raw tree-sitter parse (1 process) | {raw_seconds:.1f} s | |")
     ratio = full_seconds / raw_seconds if raw_seconds else float("nan")
     print(f"| full index | {full_seconds:.1f} s ({ratio:.2f}× raw parse) | ≤ 2.5× raw parse |")
-    print(f"| peak RSS, process tree (sampled) | {peak_rss / 2**20:.0f} MB | ≤ 700 MB |")
+    print(f"| peak RSS during full index, process tree | {peak_rss / 2**20:.0f} MB | ≤ 700 MB |")
     print(
         f"| max RSS self / largest child (getrusage) | {self_max / 2**20:.0f} MB / "
         f"{child_max / 2**20:.0f} MB | |"
     )
-    print(f"| one-file update p50 / p95 (20 edits) | {up50:.0f} / {up95:.0f} ms | p95 ≤ 200 ms |")
+    print(
+        f"| one-file update p50 / p95 / max (20 edits) | {up50:.0f} / {up95:.0f} / "
+        f"{up_max:.0f} ms | p95 ≤ 200 ms |"
+    )
     for mode, samples in search_ms.items():
         p50, p95 = percentiles(samples)
         target_text = "p95 ≤ 50 ms" if mode == "hybrid" else ""
