@@ -31,8 +31,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from delegate.index.model import Chunk, ChunkKind
 from delegate.index.outline import Outline
@@ -45,18 +46,30 @@ MAX_CHARS = 6000
 TINY_LINES = 5
 
 
-@dataclass(frozen=True)
+Cuts = Callable[[], Sequence[int]]
+
+
+def _no_cuts() -> Sequence[int]:
+    return ()
+
+
+@dataclass(slots=True)
 class Piece:
-    """A span of rows (0-based, inclusive) that will become one chunk."""
+    """A span of rows (0-based, inclusive) that will become one chunk.
+
+    ``cuts`` and ``owner`` are only consulted for a piece too large for one chunk, so
+    they are a function to call and an outline to ask rather than rows worked out ahead.
+    """
 
     kind: ChunkKind
     symbol: str
     start: int
     end: int
     context: str = ""  # enclosing headers, prepended to the text
-    cuts: tuple[int, ...] = ()  # rows where the piece may be split
+    cuts: Cuts = _no_cuts  # rows where the piece may be split
     mergeable: bool = False
     head: str = ""  # the piece's own header, repeated above its later parts when cut
+    owner: Outline | None = None  # a definition piece: its header is the head
 
 
 class _Lines:
@@ -64,14 +77,11 @@ class _Lines:
 
     def __init__(self, lines: Sequence[str]) -> None:
         self.lines = lines
-        self._offsets = [0]
-        total = 0
-        for line in lines:
-            total += len(line) + 1
-            self._offsets.append(total)
+        self._offsets = [0, *accumulate(map(len, lines))]  # without the newlines
+        self.headers: dict[tuple[int, int], str] = {}  # (start, end byte) of a definition
 
     def chars(self, start: int, end: int) -> int:
-        return self._offsets[end + 1] - self._offsets[start]
+        return self._offsets[end + 1] - self._offsets[start] + end + 1 - start
 
     def blank(self, row: int) -> bool:
         """Blank, or only closing brackets / ``end``: nothing worth a chunk of its own."""
@@ -98,7 +108,11 @@ def _trim(lines: _Lines, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _header(lines: _Lines, outline: Outline) -> str:
-    return lines.text(outline.start_row, outline.header_end_row)
+    key = (outline.start_byte, outline.end_byte)
+    header = lines.headers.get(key)
+    if header is None:
+        header = lines.headers[key] = lines.text(outline.start_row, outline.header_end_row)
+    return header
 
 
 def _context(lines: _Lines, ancestors: Sequence[Outline], first_row: int) -> str:
@@ -124,7 +138,7 @@ def _region_pieces(
     gap_kind: ChunkKind,
     gap_symbol: str,
     ancestors: list[Outline],
-    cuts: tuple[int, ...],
+    cuts: Cuts,
 ) -> list[Piece]:
     """Pieces of rows ``start..end`` whose definitions are ``children``."""
     raw: list[Piece | list[Piece]] = []  # a nested list is an opened-up container
@@ -151,7 +165,7 @@ def _region_pieces(
                 kind,
                 child.qualified,
                 [*ancestors, child],
-                child.body_rows,
+                child.cut_rows,
             )
             tiny = len(inner) == 1 and inner[0].end - inner[0].start + 1 < TINY_LINES
             raw.append(_with_mergeable(inner[0]) if tiny else inner)
@@ -164,9 +178,9 @@ def _region_pieces(
                     first,
                     child.end_row,
                     _context(lines, ancestors, first),
-                    child.body_rows,
+                    child.cut_rows,
                     mergeable=child.end_row - first + 1 < TINY_LINES,
-                    head=_header(lines, child),
+                    owner=child,
                 )
             )
         cursor = child.end_row + 1
@@ -184,7 +198,7 @@ def _merge_small(
     gap_kind: ChunkKind,
     gap_symbol: str,
     ancestors: list[Outline],
-    cuts: tuple[int, ...],
+    cuts: Cuts,
 ) -> list[Piece]:
     out: list[Piece] = []
     run: list[Piece] = []
@@ -219,7 +233,7 @@ def _split(lines: _Lines, piece: Piece) -> list[Piece]:
         return [piece]
     result: list[Piece] = []
     start = piece.start
-    cuts = sorted(c for c in piece.cuts if piece.start < c <= piece.end)
+    cuts = sorted(c for c in piece.cuts() if piece.start < c <= piece.end)
     while start <= piece.end:
         if not _too_big(lines, start, piece.end):
             stop = piece.end
@@ -246,7 +260,8 @@ def _continuation(lines: _Lines, piece: Piece, row: int) -> str:
     """Context for the second and later parts of a cut piece: the enclosing headers and
     the piece's own header, then ``...``."""
     enclosing = piece.context.removesuffix("\n").rsplit("\n", 1)[0] if piece.context else ""
-    parts = [p for p in (enclosing, piece.head) if p]
+    head = _header(lines, piece.owner) if piece.owner is not None else piece.head
+    parts = [p for p in (enclosing, head) if p]
     if not parts:
         return ""
     return "\n".join(parts) + "\n" + lines.indent(row) + "...\n"
@@ -257,9 +272,10 @@ def chunk_code(
     language: str,
     lines: Sequence[str],
     outlines: Sequence[Outline],
-    top_level_rows: tuple[int, ...],
+    top_level_rows: Cuts,
 ) -> list[Chunk]:
-    """Chunks for a parsed code file; ``top_level_rows`` are where module statements start."""
+    """Chunks for a parsed code file; ``top_level_rows()`` are where module statements
+    start (asked only when module code is too large for one chunk)."""
     indexed = _Lines(lines)
     if not lines:
         return []
@@ -282,6 +298,7 @@ def make_chunks(
     indexed = lines if isinstance(lines, _Lines) else _Lines(lines)
     seen: dict[str, int] = {}
     chunks: list[Chunk] = []
+    new = object.__new__
     for kind, symbol, start, end, context in spans:
         text = context + indexed.text(start, end)
         digest = _hash(text)
@@ -290,19 +307,19 @@ def make_chunks(
         seen[key] = ordinal + 1
         if ordinal:
             key += f"\0{ordinal}"
-        chunks.append(
-            Chunk(
-                id=_hash(key),
-                path=path,
-                language=language,
-                kind=kind,
-                symbol=symbol,
-                start_line=start + 1,
-                end_line=end + 1,
-                text=text,
-                hash=digest,
-            )
+        chunk = new(Chunk)  # the frozen dataclass __init__ is slow, and there are many
+        chunk.__dict__.update(
+            id=_hash(key),
+            path=path,
+            language=language,
+            kind=kind,
+            symbol=symbol,
+            start_line=start + 1,
+            end_line=end + 1,
+            text=text,
+            hash=digest,
         )
+        chunks.append(chunk)
     return chunks
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -36,9 +37,14 @@ _LEADING_TYPES = frozenset({"comment", "line_comment", "block_comment", "attribu
 _MAX_HEADER_ROWS = 6
 
 
-@dataclass
+@dataclass(eq=False)
 class Outline:
-    """One definition. Rows are 0-based and inclusive."""
+    """One definition. Rows are 0-based and inclusive.
+
+    The header's last row and the body's statement rows are computed on first use: only
+    methods' enclosing classes and definitions too large for one chunk need them, and
+    asking the tree for them is a large share of a file's outline time.
+    """
 
     name: str
     qualified: str
@@ -46,16 +52,33 @@ class Outline:
     start_row: int  # the definition node itself
     end_row: int
     chunk_start_row: int  # including decorators, export keyword, doc comments
-    header_end_row: int  # last row of the signature / class header
-    body_rows: tuple[int, ...]  # start rows of body statements: allowed cut points
     start_byte: int
     end_byte: int
     name_byte: int  # start of the name node, so references can skip it
+    node: Node = field(repr=False)
+    source: bytes = field(repr=False)
     children: list[Outline] = field(default_factory=list)
 
     @property
     def is_container(self) -> bool:
         return self.kind in CONTAINER_KINDS
+
+    @cached_property
+    def body(self) -> Node | None:
+        return _body(self.node)
+
+    @cached_property
+    def header_end_row(self) -> int:
+        """Last row of the signature / class header."""
+        return _header_end_row(self.node, self.body, self.source)
+
+    @cached_property
+    def body_rows(self) -> tuple[int, ...]:
+        """Start rows of body statements: where a large definition may be cut."""
+        return _body_rows(self.body)
+
+    def cut_rows(self) -> tuple[int, ...]:
+        return self.body_rows
 
 
 def _effective_end_row(node: Node) -> int:
@@ -178,21 +201,24 @@ def _outline(
     name, prefix, kind = _split_name(raw, kind)
     if receiver is not None:
         prefix = source[receiver.start_byte : receiver.end_byte].decode("utf-8", "replace")
-    body = _body(node)
-    start_row = node.start_point.row
     return Outline(
         name=name,
         qualified=f"{prefix}.{name}" if prefix else name,
         kind=kind,
-        start_row=start_row,
+        start_row=node.start_point.row,
         end_row=node.end_point.row,
         chunk_start_row=_chunk_start(node),
-        header_end_row=_header_end_row(node, body, source),
-        body_rows=_body_rows(body),
         start_byte=node.start_byte,
         end_byte=node.end_byte,
         name_byte=name_node.start_byte,
+        node=node,
+        source=source,
     )
+
+
+def top_level_rows(root: Node) -> tuple[int, ...]:
+    """Where the file's top-level statements start: where module code may be cut."""
+    return tuple(sorted({child.start_point.row for child in root.named_children}))
 
 
 def _nest(ordered: list[Outline]) -> list[Outline]:

@@ -29,7 +29,7 @@ from delegate.index.chunking import chunk_code
 from delegate.index.grammars import CODE_LANGUAGES, parser, symbols_query
 from delegate.index.languages import TEXT, language_for_path
 from delegate.index.model import Definition, ParsedFile, Reference, SymbolKind
-from delegate.index.outline import Outline, build_outline, walk
+from delegate.index.outline import Outline, build_outline, top_level_rows, walk
 from delegate.index.text_windows import chunk_text
 
 TRIVIAL_NAMES = frozenset({"self", "this", "cls", "super", "Self"})
@@ -62,43 +62,51 @@ def _parse(text: str, language: str) -> tuple[bytes, Tree, dict[str, list[Node]]
     return source, tree, QueryCursor(symbols_query(language)).captures(tree.root_node)
 
 
-def _definitions(path: str, outlines: list[Outline]) -> list[Definition]:
-    return [
-        Definition(
-            name=o.name,
-            qualified=o.qualified,
-            kind=_SYMBOL_KINDS[o.kind],
-            path=path,
-            start_line=o.start_row + 1,
-            end_line=o.end_row + 1,
-        )
-        for o in walk(outlines)
-        if o.kind in _SYMBOL_KINDS
-    ]
-
-
-def _new_reference(name: str, path: str, line: int) -> Reference:
-    """``Reference(name, path, line)`` without the frozen-dataclass ``__init__``: a file has
-    hundreds of references and the generated ``__init__`` was a tenth of parse time."""
-    reference = object.__new__(Reference)
-    reference.__dict__.update(name=name, path=path, line=line)
-    return reference
+def _definitions(path: str, every: list[Outline]) -> list[Definition]:
+    """Definitions of ``every`` outline (from :func:`walk`) that names a symbol."""
+    definitions = []
+    new = object.__new__
+    for o in every:
+        kind = _SYMBOL_KINDS.get(o.kind)
+        if kind is not None:
+            definition = new(Definition)  # see _references
+            definition.__dict__.update(
+                name=o.name,
+                qualified=o.qualified,
+                kind=kind,
+                path=path,
+                start_line=o.start_row + 1,
+                end_line=o.end_row + 1,
+            )
+            definitions.append(definition)
+    return definitions
 
 
 def _references(path: str, nodes: list[Node], source: bytes, skip: set[int]) -> list[Reference]:
+    """One reference per (name, line) among the captured ``nodes``, in line order.
+
+    Names stay bytes (sliced from ``source``) until the end and are decoded once per
+    distinct name. References are built without the frozen dataclass ``__init__``: a file
+    has hundreds of them and that ``__init__`` alone was a tenth of parse time.
+    """
     seen: dict[tuple[bytes, int], None] = {}
     for node in nodes:
         start, end = node.start_byte, node.end_byte
         if end - start > 1 and start not in skip:
             seen[source[start:end], node.start_point.row] = None
-    names: dict[bytes, str] = {}
+    names: dict[bytes, str | None] = {}
     references = []
+    new = object.__new__
     for raw, row in sorted(seen, key=itemgetter(1)):  # captures are not in source order
-        name = names.get(raw)
-        if name is None:
-            name = names[raw] = raw.decode("utf-8", "replace")
-        if name not in TRIVIAL_NAMES:
-            references.append(_new_reference(name, path, row + 1))
+        if raw in names:
+            name = names[raw]
+        else:
+            name = raw.decode("utf-8", "replace")
+            name = names[raw] = None if name in TRIVIAL_NAMES else name
+        if name is not None:
+            reference = new(Reference)
+            reference.__dict__.update(name=name, path=path, line=row + 1)
+            references.append(reference)
     return references
 
 
@@ -111,14 +119,16 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
         return ParsedFile(path=path, language=TEXT, chunks=tuple(chunk_text(path, text)))
     source, tree, captures = _parse(text, language)
     outlines = build_outline(captures, source)
-    top_level_rows = tuple(sorted({n.start_point.row for n in tree.root_node.named_children}))
-    chunks = chunk_code(path, language, _lines(text), outlines, top_level_rows)
-    names = {o.name_byte for o in walk(outlines) if o.kind in _SYMBOL_KINDS}
+    root = tree.root_node
+    chunks = chunk_code(path, language, _lines(text), outlines, lambda: top_level_rows(root))
+    every = walk(outlines)
+    definitions = _definitions(path, every)
+    names = {o.name_byte for o in every if o.kind in _SYMBOL_KINDS}  # Rust impl types count
     return ParsedFile(
         path=path,
         language=language,
         chunks=tuple(chunks),
-        definitions=tuple(_definitions(path, outlines)),
+        definitions=tuple(definitions),
         references=tuple(_references(path, captures.get("reference", []), source, names)),
     )
 
@@ -130,7 +140,7 @@ def enclosing_definition(path: str, text: str, line: int) -> Definition | None:
         return None
     source, _, captures = _parse(text.removeprefix("\ufeff"), language)
     best: Definition | None = None
-    for definition in _definitions(path, build_outline(captures, source)):
+    for definition in _definitions(path, walk(build_outline(captures, source))):
         if definition.start_line <= line <= definition.end_line and (
             best is None or definition.start_line >= best.start_line
         ):
