@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import re
-import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 
 import psutil
 import pytest
+from tests.agent.scenarios import KEY, TEST_COMMAND, project
 from tests.fakes.fake_anthropic import Fail, FakeAnthropic, RecordedRequest, Reply, text, tool_use
 
 from delegate.agent.engine import CodeIndex, TaskRun, run_task, should_auto_apply
@@ -27,29 +26,8 @@ from delegate.agent.task import TaskEvent, TaskResult, TaskSpec
 from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import Settings, load_settings
 
-KEY = "sk-ant-api03-DISTINCTIVE-SCENARIO-KEY-7f3a9c"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
 APPROVE = Reply([text('{"approved": true, "notes": ["fixes the bug"]}')])
-# the fixture projects need none of this venv's pytest plugins; not loading them saves ~1 s a run
-TEST_COMMAND = [
-    sys.executable,
-    "-m",
-    "pytest",
-    "-q",
-    "-p",
-    "no:cacheprovider",
-    *itertools.chain.from_iterable(
-        ("-p", f"no:{name}")
-        for name in ("asyncio", "pytest-lsp", "hypothesispytest", "timeout", "anyio")
-    ),
-]
 READ_ONLY = {"search_code", "repo_map", "find_symbol", "grep", "read_file", "list_dir"}
-
-
-def project(tmp_path: Path, name: str) -> Path:
-    folder = tmp_path / name
-    shutil.copytree(FIXTURES / name, folder)
-    return folder
 
 
 def settings_for(fake: FakeAnthropic, **budget: Any) -> Settings:

@@ -66,6 +66,7 @@ class Workspace(Protocol):
         self,
         on_progress: Callable[[int, int | None], None] | None = None,
         selection: Sequence[str] = (),
+        timeout_s: float | None = None,
     ) -> TestReport | None: ...
 
     def changes(self) -> list[FileChange]: ...
@@ -192,14 +193,17 @@ class TaskRun:
             )
         )
 
-    async def run_tests(self, label: str, selection: Sequence[str] = ()) -> TestReport | None:
+    async def run_tests(
+        self, label: str, selection: Sequence[str] = (), timeout_s: float | None = None
+    ) -> TestReport | None:
+        """Run the tests (``timeout_s`` overrides ``tests.timeout_seconds``), traced."""
         self.emit("testing", f"running tests ({label})")
 
         def progress(done: int, total: int | None) -> None:
             self.emit("testing", f"running tests ({label})", (done, total))
 
         self.trace.write("test_start", phase="testing", iteration=self.iteration, label=label)
-        report = await self.workspace.run_tests(progress, selection)
+        report = await self.workspace.run_tests(progress, selection, timeout_s)
         if report is None:
             self.trace.write("test_run", phase="testing", label=label, summary="no test command")
             return None

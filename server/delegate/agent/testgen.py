@@ -22,11 +22,14 @@ from typing import TYPE_CHECKING, Any
 from delegate.agent import prompts
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
+from delegate.proposals.changes import FileChange
 
 if TYPE_CHECKING:
     from delegate.agent.engine import CodeIndex, TaskRun, _Outcome
 
 MAX_MUTANTS = 12
+MUTANT_MIN_TIMEOUT_S = 3.0
+MUTANT_TIMEOUT_FACTOR = 5.0
 _SKIP_DIRS = {".git", ".delegate", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
 
 
@@ -94,9 +97,10 @@ _ASSERTION = re.compile(r"\bassert|AssertionError|Failed: DID NOT RAISE", re.I)
 
 @dataclass(frozen=True)
 class FailedTest:
-    name: str
+    name: str  # the test function, or the test file when ``file_level``
     failure: str
     suspected_bug: bool
+    file_level: bool = False  # the file itself failed (collection): no function to drop
 
 
 def classify_failures(report: TestReport) -> list[FailedTest]:
@@ -106,6 +110,9 @@ def classify_failures(report: TestReport) -> list[FailedTest]:
     for entry in report.failures:
         head = entry.split("\n", 1)[0].removeprefix("ERROR ")
         nodeid, _, message = head.partition(" - ")
+        if "::" not in nodeid:  # e.g. "ERROR tests/test_x.py": it does not even import
+            failed.append(FailedTest(nodeid.strip(), entry, False, file_level=True))
+            continue
         name = re.sub(r"\[.*\]$", "", nodeid.split("::")[-1]).strip()
         if not name:
             continue
@@ -222,32 +229,45 @@ def mutants(source: str, symbol: str) -> list[tuple[str, str]]:
     return results[-MAX_MUTANTS:] if len(results) > MAX_MUTANTS else results
 
 
-async def mutation_score(run: TaskRun, target: str, symbol: str, test_path: str) -> dict[str, Any]:
-    """Run the kept tests against each mutant of ``symbol``; the file is restored after."""
+def mutant_timeout(kept_run_s: float, limit_s: float) -> float:
+    """A mutant may loop forever (``n -= 2`` never reaching 0): give each mutant run a few
+    times what the kept tests needed on the real code, not the whole test timeout."""
+    return min(limit_s, max(MUTANT_MIN_TIMEOUT_S, MUTANT_TIMEOUT_FACTOR * kept_run_s))
+
+
+async def mutation_score(
+    run: TaskRun, target: str, symbol: str, test_path: str, timeout_s: float
+) -> dict[str, Any]:
+    """Run the kept tests against each mutant of ``symbol``; the file is restored after.
+    A mutant counts as killed when the tests fail or time out on it."""
     if not target.endswith(".py"):
         suffix = PurePosixPath(target).suffix.lstrip(".") or "this file type"
         return {"available": False, "message": f"mutation check unavailable for {suffix}"}
     path = resolve_inside(run.workspace.root, target)
     original = path.read_text(encoding="utf-8")
-    killed, survivors = 0, []
+    outcomes: list[dict[str, str]] = []
     cases = mutants(original, symbol)
     try:
         for description, source in cases:
             path.write_text(source, encoding="utf-8")
-            report = await run.run_tests(f"mutant: {description}", [test_path])
-            if report is not None and not report.passed:
-                killed += 1
+            report = await run.run_tests(f"mutant: {description}", [test_path], timeout_s)
+            if report is None or report.passed:
+                outcome = "survived"
             else:
-                survivors.append(description)
+                outcome = "timed out" if report.exit_code is None else "killed"
+            outcomes.append({"mutant": description, "outcome": outcome})
     finally:
         path.write_text(original, encoding="utf-8")
     total = len(cases)
+    killed = sum(o["outcome"] != "survived" for o in outcomes)
     return {
         "available": True,
         "killed": killed,
         "total": total,
         "score": round(killed / total, 3) if total else None,
-        "survivors": survivors,
+        "survivors": [o["mutant"] for o in outcomes if o["outcome"] == "survived"],
+        "mutants": outcomes,
+        "timeout_s": round(timeout_s, 2),
     }
 
 
@@ -285,11 +305,20 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
     messages: list[dict[str, Any]] = [{"role": "user", "content": message}]
     await run.agent_turns(prompts.system_prompt(None), messages, run.workspace.tools("code"), 40)
     written = root / test_path
+    reverted = revert_other_changes(root, run.workspace.changes(), test_path)
+    if reverted:  # tests must judge the code as it is, so edits to it are undone
+        run.trace.write("reverted", phase="editing", paths=reverted)
     if not written.is_file() or count_tests(written.read_text(encoding="utf-8")) == 0:
         raise TaskStopped(f"the model did not write any tests in {test_path}")
 
     report = await run.run_tests("generated tests", [test_path])
     failed = classify_failures(report) if report is not None and not report.passed else []
+    unloadable = [f for f in failed if f.file_level]
+    if unloadable:
+        outcome.extra = {"test_file": test_path, "kept": 0, "reverted": reverted}
+        raise TaskStopped(
+            f"the generated tests in {test_path} do not load: {_first_error(unloadable[0])}"
+        )
     if failed:
         kept = drop_test_functions(written.read_text(encoding="utf-8"), {f.name for f in failed})
         written.write_text(kept, encoding="utf-8")
@@ -297,27 +326,53 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
     kept_count = count_tests(written.read_text(encoding="utf-8"))
     suspected = [{"test": f.name, "failure": f.failure[:800]} for f in failed if f.suspected_bug]
     dropped = [f.name for f in failed if not f.suspected_bug]
-    if kept_count == 0:
-        written.unlink()
-        outcome.extra = {
-            "test_file": test_path,
-            "kept": 0,
-            "dropped": dropped,
-            "suspected_bugs": suspected,
-        }
-        raise TaskStopped(_message(0, dropped, suspected, None))
-
-    outcome.tests_after = await run.run_tests("kept tests", [test_path])
-    mutation = await mutation_score(run, target, symbol, test_path)
-    run.trace.write("mutation", phase="testing", **mutation)
     outcome.extra = {
         "test_file": test_path,
         "kept": kept_count,
         "dropped": dropped,
         "suspected_bugs": suspected,
-        "mutation": mutation,
+        "reverted": reverted,
     }
+    if kept_count == 0:
+        written.unlink()
+        raise TaskStopped(_message(0, dropped, suspected, None))
+
+    outcome.tests_after = await run.run_tests("kept tests", [test_path])
+    if outcome.tests_after is not None and not outcome.tests_after.passed:
+        # a mutation score is only meaningful for tests that pass on the real code
+        raise TaskStopped(
+            f"the kept tests still fail after dropping the failing ones "
+            f"({outcome.tests_after.summary})"
+        )
+    kept_run_s = outcome.tests_after.duration_s if outcome.tests_after else 0.0
+    timeout_s = mutant_timeout(kept_run_s, run.settings.tests.timeout_seconds)
+    mutation = await mutation_score(run, target, symbol, test_path, timeout_s)
+    run.trace.write("mutation", phase="testing", **mutation)
+    outcome.extra = {**outcome.extra, "mutation": mutation}
     run.summary = _message(kept_count, dropped, suspected, mutation)
+
+
+def revert_other_changes(root: Path, changes: list[FileChange], keep: str) -> list[str]:
+    """Undo every change in the sandbox except to ``keep``; returns the paths undone."""
+    undone: list[str] = []
+    for change in changes:
+        if change.path == keep:
+            continue
+        target = resolve_inside(root, change.path)
+        if change.base is None or change.old_path is not None:
+            target.unlink(missing_ok=True)
+        if change.base is not None:
+            original = resolve_inside(root, change.old_path or change.path)
+            original.parent.mkdir(parents=True, exist_ok=True)
+            original.write_text(change.base, encoding="utf-8")
+        undone.append(change.path)
+    return undone
+
+
+def _first_error(failure: FailedTest) -> str:
+    details = [line.strip() for line in failure.failure.splitlines()[1:]]
+    errors = [line.removeprefix("E").strip() for line in details if line.startswith("E ")]
+    return errors[0] if errors else failure.failure.splitlines()[0]
 
 
 def _message(

@@ -39,10 +39,20 @@ class SandboxWorkspace:
         self,
         on_progress: Callable[[int, int | None], None] | None = None,
         selection: Sequence[str] = (),
+        timeout_s: float | None = None,
     ) -> TestReport | None:
-        if self.runner is None:
+        runner = self.runner
+        if runner is None:
             return None
-        return await self.runner.run(selection, on_progress=on_progress)
+        if timeout_s is not None:
+            runner = TestRunner(
+                runner.root,
+                runner.command,
+                timeout_s=timeout_s,
+                max_output_chars=runner.max_output_chars,
+                kill_grace_s=runner.kill_grace_s,
+            )
+        return await runner.run(selection, on_progress=on_progress)
 
     def changes(self) -> list[FileChange]:
         return self.sandbox.changes()
