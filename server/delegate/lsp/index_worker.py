@@ -92,6 +92,8 @@ class FolderIndexer:
         if index is None:
             return None
         self._cancel = cancel = threading.Event()
+        # include/exclude/size limits apply from this update on; a new embedder needs a restart
+        index.settings = self.settings
         self.updating = True
         try:
             stats: UpdateStats = await self._in_writer(
