@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from tests.agent.scenarios import TEST_COMMAND, project
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
 
 from delegate.cli import main
 
 KEY = "sk-ant-api03-CLI-RUN-DISTINCT-KEY-55aa"
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
 
 
 def test_missing_key_is_a_clear_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -24,11 +22,10 @@ def test_missing_key_is_a_clear_message(capsys: pytest.CaptureFixture[str], tmp_
 def test_run_prints_plan_tests_and_diff_then_trace_reads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "calc"
-    shutil.copytree(FIXTURES / "calc", folder)
+    folder = project(tmp_path, "calc")
     config = folder / ".delegate"
     config.mkdir()
-    command = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+    command = json.dumps(TEST_COMMAND)
     (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
     edit = {
         "command": "str_replace",

@@ -3,7 +3,9 @@
 Progress goes to stderr (phase, round, cost); the plan, the test results and the unified
 diff go to stdout (or one JSON object with ``--json``). The user's files are untouched unless
 ``--apply`` is given, which accepts every hunk through the proposals package's disk apply.
-The exit code is 0 when the task succeeded, 1 when it failed, 2 for bad arguments or no key.
+Only a succeeded task is applied; a failed one's partial diff is printed for inspection.
+The exit code is 0 when the task succeeded (and, with ``--apply``, every hunk applied), 1
+when it failed or a hunk conflicted, 2 for bad arguments or no key.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"delegate: task {task_id}", file=sys.stderr)
     result = asyncio.run(run_task(spec, settings, api_key=api_key, events=progress))
     applied: dict[str, Any] | None = None
-    if args.apply and result.changes:
+    if args.apply and result.state == "succeeded" and result.changes:
         applied = _apply(task_id, result.changes, folder)
     if args.json:
         data = asdict(result)
@@ -112,7 +114,13 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, default=str, indent=2))
     else:
         _print_human(result, applied)
-    return 0 if result.state == "succeeded" else 1
+        if args.apply and applied is None:
+            # a failed task's partial diff is for inspection, never written to the folder
+            reason = "the task failed" if result.state != "succeeded" else "there is no change"
+            print(f"not applied: {reason}", file=sys.stdout)
+    if result.state != "succeeded":
+        return 1
+    return 1 if applied is not None and applied["conflicted"] else 0
 
 
 def _apply(task_id: str, changes: Any, folder: Path) -> dict[str, Any]:
