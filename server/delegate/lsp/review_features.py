@@ -1,5 +1,6 @@
-"""The review's read side: code lenses, diagnostics on open/change/close, review code
-actions, and the ``delegate/proposal`` / ``delegate/proposals`` requests.
+"""The review's read side: code lenses, diagnostics on open/change/close (through a
+document listener), review code actions, and the ``delegate/proposal`` /
+``delegate/proposals`` requests.
 
 Handlers are a few lines each: they find the document's text and the folder's pending
 proposals and call the pure builders in ``review_lenses`` and ``review_protocol``. Hunk
@@ -9,8 +10,7 @@ edits without any bookkeeping.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from lsprotocol import types
@@ -22,6 +22,7 @@ from delegate.lsp.review import review_of
 from delegate.lsp.review_lenses import code_actions, code_lenses
 from delegate.lsp.review_protocol import proposal_json, proposal_summary_json
 from delegate.lsp.server import DelegateServer
+from delegate.lsp.session import DocumentListener
 
 
 def _params(raw: Any) -> Mapping[str, Any]:
@@ -74,27 +75,6 @@ def review_code_actions(
     return code_actions(uri, params.range.start.line, reviews, only or None)
 
 
-def also_on(server: DelegateServer, method: str, handler: Callable[[Any], None]) -> None:
-    """Run ``handler(params)`` on a notification another module may already handle.
-
-    pygls allows one handler per method, and ``documents`` handles the text-sync
-    notifications too; this chains ours after the registered one instead of replacing it.
-    """
-    features = server.protocol.fm.features
-    previous = features.get(method)
-    if previous is None:
-        server.feature(method)(lambda ls, params: handler(params))
-        return
-
-    @functools.wraps(previous)
-    def chained(*args: Any, **kwargs: Any) -> Any:
-        result = previous(*args, **kwargs)
-        handler(args[-1])
-        return result
-
-    features[method] = chained
-
-
 def register(server: DelegateServer) -> None:
     review = review_of(server)
     server.code_action_providers.append(review_code_actions)
@@ -106,9 +86,9 @@ def register(server: DelegateServer) -> None:
         return code_lenses(uri, document.source, review.document_reviews(uri, document.source))
 
     # pending hunks move with the text: diagnostics follow every open and change
-    also_on(server, types.TEXT_DOCUMENT_DID_OPEN, lambda p: review.publish(p.text_document.uri))
-    also_on(server, types.TEXT_DOCUMENT_DID_CHANGE, lambda p: review.publish(p.text_document.uri))
-    also_on(server, types.TEXT_DOCUMENT_DID_CLOSE, lambda p: review.clear(p.text_document.uri))
+    server.session.document_listeners.append(
+        DocumentListener(on_open=review.publish, on_change=review.publish, on_close=review.clear)
+    )
 
     @server.feature("delegate/proposal")
     def delegate_proposal(ls: DelegateServer, params: Any) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """The language server's state: folders with their settings and indexes, tasks, the API key.
 
 Mutated only on the event loop (handlers, and callbacks scheduled onto it); background work
-gets plain values out of it. The ``on_task_finished`` hooks and the ``code_action_providers``
-list are the seams where proposal review plugs in without touching the core handlers.
+gets plain values out of it. The ``on_task_finished`` hooks, the ``document_listeners`` and
+the server's ``code_action_providers`` are the seams where proposal review plugs in without
+touching the core handlers.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ class FolderState:
 
 
 TaskFinishedHook = Callable[[TaskRecord, TaskResult | None], None]
+DocumentCallback = Callable[[str], None]  # receives the document's uri
+
+
+@dataclass(frozen=True)
+class DocumentListener:
+    """What a feature wants to hear about open documents; every callback is optional.
+
+    pygls allows one handler per LSP method, so ``documents`` owns the text-sync
+    notifications and calls each listener after pygls has updated its copy of the text.
+    """
+
+    on_open: DocumentCallback | None = None
+    on_change: DocumentCallback | None = None
+    on_close: DocumentCallback | None = None
+    on_save: DocumentCallback | None = None
 
 
 @dataclass
@@ -51,6 +67,7 @@ class Session:
     task_progress: dict[str, ProgressHandle] = field(default_factory=dict)
     task_results: dict[str, TaskResult] = field(default_factory=dict)
     on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
+    document_listeners: list[DocumentListener] = field(default_factory=list)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
     outlines: OutlineCache = field(default_factory=OutlineCache)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
