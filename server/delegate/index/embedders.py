@@ -17,7 +17,6 @@ similarity, dot product and L2 distance all rank alike.
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import zlib
 from collections import Counter
@@ -29,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from delegate.index.model import Chunk
-from delegate.index.tokens import code_tokens
+from delegate.index.tokens import code_token_list
 from delegate.settings import IndexSettings
 
 Side = Literal["document", "query"]
@@ -75,7 +74,7 @@ class HashingEmbedder:
 
     def __init__(self, dim: int = 512) -> None:
         self._dim = dim
-        self._buckets: dict[str, tuple[int, float]] = {}
+        self._buckets: dict[str, int] = {}
 
     @property
     def id(self) -> str:
@@ -85,33 +84,32 @@ class HashingEmbedder:
     def dim(self) -> int:
         return self._dim
 
-    def _bucket(self, feature: str) -> tuple[int, float]:
-        cached = self._buckets.get(feature)
-        if cached is None:
-            h = zlib.crc32(feature.encode("utf-8"))
-            cached = (h % self._dim, 1.0 if (h >> 31) & 1 else -1.0)
-            if len(self._buckets) > 500_000:  # bound the cache on huge vocabularies
-                self._buckets.clear()
-            self._buckets[feature] = cached
-        return cached
+    def _signed_bucket(self, feature: str) -> int:
+        """``±(bucket + 1)``: the bucket and the sign of a feature in one cached int."""
+        h = zlib.crc32(feature.encode("utf-8"))
+        signed = (h % self._dim + 1) * (1 if (h >> 31) & 1 else -1)
+        if len(self._buckets) > 500_000:  # bound the cache on huge vocabularies
+            self._buckets.clear()
+        self._buckets[feature] = signed
+        return signed
 
     def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
-        return self.embed_tokens([list(code_tokens(text)) for text in texts])
+        return self.embed_tokens([code_token_list(text) for text in texts])
 
     def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> Vectors:
         """Embed already-tokenised texts (the indexer tokenises each chunk only once)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        values: list[float] = []
-        bucket = self._bucket
-        for row, tokens in enumerate(token_lists):
-            for token, tf in Counter(tokens).items():
-                col, sign = bucket(token)
-                rows.append(row)
-                cols.append(col)
-                values.append(sign * (1.0 + math.log(tf)) if tf > 1 else sign)
         out = np.zeros((len(token_lists), self._dim), dtype=np.float32)
-        np.add.at(out, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), values)
+        buckets, signed_bucket = self._buckets, self._signed_bucket
+        for row, tokens in enumerate(token_lists):
+            if not tokens:
+                continue
+            counts = Counter(tokens)
+            signed = np.fromiter(
+                (buckets.get(t) or signed_bucket(t) for t in counts), np.int64, len(counts)
+            )
+            tf = np.fromiter(counts.values(), np.float32, len(counts))
+            weights = np.sign(signed) * (1.0 + np.log(tf))
+            out[row] = np.bincount(np.abs(signed) - 1, weights=weights, minlength=self._dim)
         return normalise_rows(out)
 
 

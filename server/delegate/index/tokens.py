@@ -93,18 +93,40 @@ def identifiers(text: str) -> list[str]:
     return [m for m in _IDENTIFIER.findall(text) if not m[0].isdigit()]
 
 
-def code_tokens(text: str) -> Iterator[str]:
+def word_tokens(word: str) -> tuple[str, ...]:
+    """The tokens of one identifier: its useful sub-words, then itself when it splits."""
+    parts = split_identifier(word)
+    tokens = [part for part in parts if len(part) > 1 and part not in STOP_WORDS]
+    if len(parts) > 1:
+        tokens.append(word.lower().strip("_"))
+    return tuple(tokens)
+
+
+# Identifiers repeat endlessly in code, so each distinct word is split once per process.
+_WORD_CACHE: dict[str, tuple[str, ...]] = {}
+_WORD_CACHE_MAX = 300_000
+
+
+def code_token_list(text: str) -> list[str]:
     """Lower-case sub-tokens of every identifier, plus the whole identifier when it splits.
 
     Stop words and one-letter tokens are dropped; they only add noise to a bag of words.
     """
+    cache = _WORD_CACHE
+    out: list[str] = []
     for word in _IDENTIFIER.findall(text):
-        parts = split_identifier(word)
-        for part in parts:
-            if len(part) > 1 and part not in STOP_WORDS:
-                yield part
-        if len(parts) > 1:
-            yield word.lower().strip("_")
+        tokens = cache.get(word)
+        if tokens is None:
+            tokens = word_tokens(word)
+            if len(cache) < _WORD_CACHE_MAX:
+                cache[word] = tokens
+        out.extend(tokens)
+    return out
+
+
+def code_tokens(text: str) -> Iterator[str]:
+    """:func:`code_token_list`, lazily."""
+    yield from code_token_list(text)
 
 
 def search_terms(query: str, *, max_terms: int = 64) -> list[str]:
@@ -124,7 +146,7 @@ def chunk_tokens(chunk: Chunk) -> list[str]:
     The same tokens feed the hashing embedder and the full-text index, so a chunk is
     tokenised once.
     """
-    return list(code_tokens(f"{chunk.path} {chunk.symbol}\n{chunk.text}"))
+    return code_token_list(f"{chunk.path} {chunk.symbol}\n{chunk.text}")
 
 
 def chunk_terms(chunk: Chunk) -> str:
