@@ -121,3 +121,20 @@ def test_secrets_are_redacted_from_records() -> None:
     record = logging.LogRecord("delegate", logging.INFO, __file__, 1, "key=%s", (key,), None)
     assert redactor.filter(record)
     assert record.getMessage() == "key=<redacted>"
+
+
+def test_lsp_modules_use_each_other_only_through_public_names() -> None:
+    """A private name imported across modules is a seam that was never made; make it public."""
+    import ast
+
+    package = Path(__file__).resolve().parents[2] / "server" / "delegate" / "lsp"
+    offenders = []
+    for path in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("delegate."):
+                offenders += [
+                    f"{path.name}: {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_")
+                ]
+    assert offenders == []

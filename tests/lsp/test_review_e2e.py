@@ -22,7 +22,7 @@ from pytest_lsp import LanguageClient
 from delegate.proposals import FileChange, ProposalStore, build_proposal
 from delegate.proposals.positions import TextEdit, apply_edits, from_encoding, units
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
-from tests.lsp.conftest import wait_for
+from tests.lsp.conftest import progress_titled, wait_for
 from tests.lsp.helpers import command, request
 
 pytestmark = pytest.mark.slow
@@ -377,6 +377,10 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
         await wait_for(lambda: announced(2), timeout=60)
     revision_prompt = fake.requests[asked].messages[0]
     assert "say why" in json.dumps(revision_prompt) and "return high" in json.dumps(revision_prompt)
+    # the revision started like any task: with its own progress bar, ended
+    bars = progress_titled(client, "Delegate: fix clamp")
+    assert len(bars) == 2
+    await wait_for(lambda: all(client.progress_reports[t][-1].kind == "end" for t in bars))
     second = await proposal(client, task_id)
     assert second["version"] == 2 and second["versions"] == [1, 2]
     assert "# clamp to the top" in hunks_of(second, "calc.py")[0]["newText"]

@@ -18,7 +18,6 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from delegate.agent.task import TaskSpec
 from delegate.lsp.converters import relative_posix, uri_to_path
 from delegate.lsp.documents import unsaved_overrides
-from delegate.lsp.indexing import in_background
 from delegate.lsp.review import Located, review_of
 from delegate.lsp.review_lenses import (
     ACCEPT_ALL,
@@ -31,7 +30,7 @@ from delegate.lsp.review_lenses import (
 )
 from delegate.lsp.review_protocol import hunk_diff, summary_line
 from delegate.lsp.server import DelegateServer
-from delegate.lsp.task_runs import _show_progress
+from delegate.lsp.task_runs import submit_task
 from delegate.proposals import comment_proposal, revise_request
 
 REVISE = "delegate.revise"
@@ -107,8 +106,7 @@ def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
         revise=request,
         overrides=unsaved_overrides(ls, folder),
     )
-    started = ls.session.registry.submit(spec, trigger=record.trigger if record else None)
-    in_background(ls, _show_progress(ls, started))
+    submit_task(ls, spec, trigger=record.trigger if record else None)
     return {"taskId": proposal.task_id, "revising": proposal.version}
 
 

@@ -1,7 +1,8 @@
 """Starting delegated tasks from the editor and showing them while they run.
 
 A command builds a :class:`~delegate.agent.task.TaskSpec` (with the unsaved buffers of the
-folder), submits it to the registry and returns the task id at once. While the task runs,
+folder), hands it to :func:`submit_task` — the one way to start a task, also used by
+``delegate.revise`` — and returns the task id at once. While the task runs,
 every record change becomes a ``delegate/taskChanged`` notification and a report on the
 task's own cancellable progress bar; cancelling the bar cancels the task.
 """
@@ -105,10 +106,22 @@ def start_task(ls: DelegateServer, kind: TaskKind, args: tuple[Any, ...]) -> dic
         symbol=symbol,
         overrides=unsaved_overrides(ls, state.path),
     )
-    record = ls.session.registry.submit(spec, trigger=request.trigger)
-    in_background(ls, _show_progress(ls, record))
-    log.info("task %s queued: %s", spec.task_id, spec.instruction)
+    submit_task(ls, spec, trigger=request.trigger)
     return {"taskId": spec.task_id}
+
+
+def submit_task(
+    ls: DelegateServer, spec: TaskSpec, *, trigger: dict[str, Any] | None = None
+) -> TaskRecord:
+    """The one way the editor starts a task: queue ``spec`` and show its progress bar.
+
+    ``trigger`` is the range of the ``delegate:`` comment the task came from, if any.
+    Returns the queued record at once; the work happens in the background.
+    """
+    record = ls.session.registry.submit(spec, trigger=trigger)
+    in_background(ls, _show_progress(ls, record))
+    log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
+    return record
 
 
 async def _show_progress(ls: DelegateServer, record: TaskRecord) -> None:
