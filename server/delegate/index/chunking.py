@@ -75,8 +75,11 @@ class Piece:
 class _Lines:
     """The file's lines with prefix sums of their lengths, for O(1) span sizes."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Sequence[str], text: str | None = None) -> None:
+        """``text``, when given, is ``"\n".join(lines)`` (perhaps plus a final newline):
+        spans are then sliced from it instead of joined from lines."""
         self.lines = lines
+        self._text = text
         self._offsets = [0, *accumulate(map(len, lines))]  # without the newlines
         self.headers: dict[tuple[int, int], str] = {}  # (start, end byte) of a definition
 
@@ -88,6 +91,8 @@ class _Lines:
         return _CLOSER.match(self.lines[row]) is not None
 
     def text(self, start: int, end: int) -> str:
+        if self._text is not None:
+            return self._text[self._offsets[start] + start : self._offsets[end + 1] + end]
         return "\n".join(self.lines[start : end + 1])
 
     def indent(self, row: int) -> str:
@@ -273,10 +278,13 @@ def chunk_code(
     lines: Sequence[str],
     outlines: Sequence[Outline],
     top_level_rows: Cuts,
+    *,
+    text: str | None = None,
 ) -> list[Chunk]:
     """Chunks for a parsed code file; ``top_level_rows()`` are where module statements
-    start (asked only when module code is too large for one chunk)."""
-    indexed = _Lines(lines)
+    start (asked only when module code is too large for one chunk). ``text`` is the
+    file's text when its lines are exactly its ``\n``-separated parts (no ``\r``)."""
+    indexed = _Lines(lines, text)
     if not lines:
         return []
     pieces = _region_pieces(indexed, 0, len(lines) - 1, outlines, "module", "", [], top_level_rows)

@@ -120,7 +120,10 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
     source, tree, captures = _parse(text, language)
     outlines = build_outline(captures, source)
     root = tree.root_node
-    chunks = chunk_code(path, language, _lines(text), outlines, lambda: top_level_rows(root))
+    whole = None if "\r" in text else text  # lines without "\r" are slices of the text
+    chunks = chunk_code(
+        path, language, _lines(text), outlines, lambda: top_level_rows(root), text=whole
+    )
     every = walk(outlines)
     definitions = _definitions(path, every)
     names = {o.name_byte for o in every if o.kind in _SYMBOL_KINDS}  # Rust impl types count
