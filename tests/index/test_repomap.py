@@ -35,16 +35,16 @@ def d(
     return MapDefinition(path, name, qualified or name, kind, line)
 
 
-def workspace() -> tuple[list[MapDefinition], list[tuple[str, str]]]:
+def workspace() -> tuple[list[MapDefinition], list[tuple[str, str, int]]]:
     definitions = [
         d("core/models.py", "Model", 1, kind="class"),
         d("core/models.py", "save", 5, "Model.save", kind="method"),
         d("leaf/script.py", "main", 1),
         d("leaf/other.py", "helper_tool", 1),
     ] + [d(f"app/view{i}.py", f"view{i}") for i in range(6)]
-    references = [(f"app/view{i}.py", "Model") for i in range(6)]
-    references += [(f"app/view{i}.py", "save") for i in range(6)]
-    references += [("leaf/script.py", "view0")]
+    references = [(f"app/view{i}.py", "Model", 1) for i in range(6)]
+    references += [(f"app/view{i}.py", "save", 2) for i in range(6)]
+    references += [("leaf/script.py", "view0", 1)]
     return definitions, references
 
 

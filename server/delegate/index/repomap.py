@@ -75,18 +75,21 @@ def pagerank(
 
 def rank_definitions(
     definitions: Sequence[MapDefinition],
-    references: Sequence[tuple[str, str]],  # (path, name)
+    references: Sequence[tuple[str, str, int]],  # (path, name, occurrences)
     *,
     focus: Sequence[str] = (),
     query_names: Sequence[str] = (),
 ) -> list[tuple[MapDefinition, float]]:
     """Definitions with scores, best first."""
-    paths = sorted({d.path for d in definitions} | {p for p, _ in references} | set(focus))
+    paths = sorted({d.path for d in definitions} | {r[0] for r in references} | set(focus))
     index = {p: i for i, p in enumerate(paths)}
     definers: dict[str, set[str]] = defaultdict(set)
     for d in definitions:
         definers[d.name].add(d.path)
-    use_counts = Counter((p, name) for p, name in references if name in definers)
+    use_counts: Counter[tuple[str, str]] = Counter()
+    for path, name, count in references:
+        if name in definers:
+            use_counts[(path, name)] += count
     edges: list[tuple[int, int, float]] = []
     for (path, name), count in use_counts.items():
         targets = definers[name] - {path}
@@ -102,7 +105,9 @@ def rank_definitions(
         if d.name.lower() in wanted:
             personal[index[d.path]] += boost / 2
     file_rank = pagerank(len(paths), edges, personalization=personal)
-    name_uses = Counter(name for (p, name), c in use_counts.items() for _ in range(c) if p)
+    name_uses: Counter[str] = Counter()
+    for (_path, name), count in use_counts.items():
+        name_uses[name] += count
     scored = []
     for d in definitions:
         score = file_rank[index[d.path]] * (1.0 + math.log1p(name_uses[d.name]))

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 import numpy as np
+import pyarrow.compute as pc
 
 from delegate.index.embedders import Embedder, make_embedder
 from delegate.index.files import should_index, walk_folder
@@ -125,7 +126,7 @@ class WorkspaceIndex:
         self._pending_rebuild = rebuild_reason
         self._update_lock = threading.Lock()
         self._map_lock = threading.Lock()
-        self._map_cache: tuple[int, list[MapDefinition], list[tuple[str, str]]] | None = None
+        self._map_cache: tuple[int, list[MapDefinition], list[tuple[str, str, int]]] | None = None
         self._last_update: float | None = None
         self._optimizer: threading.Thread | None = None
 
@@ -420,27 +421,41 @@ class WorkspaceIndex:
         references.sort(key=lambda r: (r.path, r.line))
         return definitions, references
 
-    def _map_inputs(self) -> tuple[list[MapDefinition], list[tuple[str, str]]]:
+    def _map_inputs(self) -> tuple[list[MapDefinition], list[tuple[str, str, int]]]:
+        """Definitions and per-file use counts of defined names, cached per table version.
+
+        The counting happens in Arrow: a large workspace has a million references, and
+        only (file, name) pairs of names defined somewhere matter to the ranking.
+        """
         with self._map_lock:
             version = self._store.version()
             if self._map_cache is None or self._map_cache[0] != version:
                 table = self._store.symbol_table()
-                columns = table.to_pydict()
-                definitions: list[MapDefinition] = []
-                references: list[tuple[str, str]] = []
-                for role, name, qualified, kind, path, line in zip(
-                    columns["role"],
-                    columns["name"],
-                    columns["qualified"],
-                    columns["kind"],
-                    columns["path"],
-                    columns["start_line"],
-                    strict=True,
-                ):
-                    if role == "def":
-                        definitions.append(MapDefinition(path, name, qualified, kind, line))
-                    else:
-                        references.append((path, name))
+                defs = table.filter(pc.equal(table["role"], "def"))
+                definitions = [
+                    MapDefinition(path, name, qualified, kind, line)
+                    for path, name, qualified, kind, line in zip(
+                        defs["path"].to_pylist(),
+                        defs["name"].to_pylist(),
+                        defs["qualified"].to_pylist(),
+                        defs["kind"].to_pylist(),
+                        defs["start_line"].to_pylist(),
+                        strict=True,
+                    )
+                ]
+                defined = pc.unique(defs["name"])
+                refs = table.filter(
+                    pc.and_(pc.equal(table["role"], "ref"), pc.is_in(table["name"], defined))
+                )
+                grouped = refs.group_by(["path", "name"]).aggregate([("role", "count")])
+                references = list(
+                    zip(
+                        grouped["path"].to_pylist(),
+                        grouped["name"].to_pylist(),
+                        grouped["role_count"].to_pylist(),
+                        strict=True,
+                    )
+                )
                 self._map_cache = (version, definitions, references)
             return self._map_cache[1], self._map_cache[2]
 
