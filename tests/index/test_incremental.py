@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -195,3 +198,33 @@ def test_many_small_updates_keep_the_index_folder_bounded(folder: Path) -> None:
         after_100 = dir_size(folder / ".delegate")
         assert ws.search("print_banner")[0].text.count("return 99") == 1
     assert after_100 < after_20 * 1.5, (after_20, after_100)
+
+
+def test_a_killed_indexer_leaves_an_index_the_next_run_repairs(
+    folder: Path, tmp_path: Path
+) -> None:
+    for i in range(60):
+        (folder / f"gen/mod{i:02}.py").parent.mkdir(exist_ok=True)
+        (folder / f"gen/mod{i:02}.py").write_text(f"def generated_{i}(x):\n    return x + {i}\n")
+    # the child dies by SIGKILL in the middle of its update: no clean-up code runs
+    code = f"""
+import os, signal
+from pathlib import Path
+from delegate.index import workspace
+from delegate.index.workspace import WorkspaceIndex
+from delegate.settings import IndexSettings
+workspace.WRITE_BATCH_FILES = 7  # several commits before the kill
+def die(done, total):
+    if done >= 30:
+        os.kill(os.getpid(), signal.SIGKILL)
+with WorkspaceIndex.open(Path({str(folder)!r}), IndexSettings(workers=1)) as ws:
+    ws.update(progress=die)
+"""
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    with WorkspaceIndex.open(folder, IndexSettings()) as ws:  # the lock died with the child
+        assert 0 < ws.stats()["files"] < len(PROJECT) + 60
+        ws.search("generated")  # usable as it is
+        ws.update()
+        assert ws.stats()["files"] == len(PROJECT) + 60
+        assert snapshot(ws) == fresh_snapshot(folder, tmp_path)

@@ -135,3 +135,27 @@ def test_search_while_updating_in_another_thread(folder: Path, index: WorkspaceI
     assert not errors, errors
     assert stats.files_changed == 30
     assert index.search("extra_7")[0].path == "extra/mod7.py"
+
+
+def test_a_model_embedder_embeds_in_this_process(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.fake_voyage import FakeVoyage
+
+    from delegate.index.embedders import VoyageEmbedder
+
+    fake = FakeVoyage(dim=16).start()
+    try:
+        monkeypatch.setenv("VOYAGE_API_KEY", "sk-test")
+        monkeypatch.setenv("VOYAGE_BASE_URL", fake.base_url)
+        embedder = VoyageEmbedder(dim=16)
+        with WorkspaceIndex.open(folder, IndexSettings(embedder="voyage"), embedder=embedder) as ws:
+            stats = ws.update()
+            assert stats.files_changed == 8 and ws.stats()["dim"] == 16
+            documents = [r for r in fake.requests if r.body["input_type"] == "document"]
+            assert sum(len(r.body["input"]) for r in documents) == stats.chunks_total
+            assert ws.search("crc_of_bytes", mode="fts")[0].path == "core/checksum.py"
+            assert len(ws.search("checksum", mode="vector", limit=3)) == 3
+            assert fake.requests[-1].body["input_type"] == "query"
+    finally:
+        fake.stop()
