@@ -146,3 +146,21 @@ def test_vector_search_returns_unit_scores(tmp_path: Path) -> None:
         rows[0]["_score"],
         max(r["_score"] for r in rows),
     )
+
+
+def test_large_tables_get_an_ann_index_and_still_find_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import delegate.index.store as store_module
+
+    monkeypatch.setattr(store_module, "VECTOR_INDEX_MIN_ROWS", 400)
+    store, _ = open_store(tmp_path)
+    filler = [
+        make_chunk(f"gen/f{i}.py", f"func_{i}", f"def func_{i}(value_{i % 37}):\n    return {i}")
+        for i in range(500)
+    ]
+    add_chunks(store, [*filler, *CORPUS])
+    store.optimize(force=True)
+    assert "vector_idx" in {ix.name for ix in store._chunks.list_indices()}
+    query = HashingEmbedder().embed(["average of numbers"], side="query")[0]
+    assert store.vector_search(query, limit=3, where=None)[0]["path"] == "math/stats.py"
