@@ -124,3 +124,27 @@ async def test_timeout_is_reported_as_timeout() -> None:
             )
     assert caught.value.kind == "timeout"
     assert json.dumps(str(caught.value))  # a plain message
+
+
+async def test_a_stream_broken_on_every_try_is_one_clear_error() -> None:
+    import anthropic
+
+    turns = [BrokenStream(after_events=2)] * 4
+    with FakeAnthropic(turns) as fake:
+        # the SDK wraps only failures before the response; mid-stream it lets its HTTP
+        # library's own error through (why client.py catches httpx2.HTTPError as well)
+        sdk = anthropic.AsyncAnthropic(api_key=KEY, base_url=fake.base_url, max_retries=0)
+        with pytest.raises(Exception) as raw:
+            async with sdk.messages.stream(
+                model="m", max_tokens=5, messages=[{"role": "user", "content": "go"}]
+            ) as stream:
+                await stream.get_final_message()
+        await sdk.close()
+        assert not isinstance(raw.value, anthropic.APIError)
+        with pytest.raises(ModelError) as caught:
+            await client_for(fake).complete(
+                system=["s"], messages=[{"role": "user", "content": "go"}]
+            )
+    assert caught.value.kind == "unavailable"
+    assert "unavailable after 2 retries" in str(caught.value)
+    assert len(fake.requests) == 4  # the raw SDK call, then one try + two retries

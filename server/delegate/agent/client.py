@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import anthropic
-import httpx2
+import httpx2  # the SDK raises its transport errors unwrapped when a stream breaks mid-way
 
 from delegate.agent.cost import Usage, cost_usd
 from delegate.agent.redact import redact_sdk_logs
