@@ -4,7 +4,8 @@ A developer can leave ``# delegate: add retries to fetch()`` (or ``// TODO(deleg
 ``-- delegate: …``, ``/* delegate: … */``) in any language; the language server offers
 "Delegate: add retries to fetch()" when the cursor is on it. This module is the pure part:
 given the document's lines and the requested range, it returns the instruction and the
-comment's exact range, so the finished proposal can remove the comment it fulfilled.
+comment's exact range; and once the task is done, :func:`remove_trigger` and
+:func:`changes_without_trigger` take the fulfilled comment out of the proposed text.
 
 All positions are 0-based lines and character offsets into the given line strings.
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from delegate.proposals.changes import FileChange
 
 # How far above the range we look for the opening of a multi-line /* delegate: … */ comment.
 _BLOCK_LOOKBACK_LINES = 30
@@ -93,3 +96,79 @@ def find_trigger(lines: Sequence[str], start_line: int, end_line: int) -> Trigge
         if found is not None:
             return found if found.end_line >= start_line else None
     return None
+
+
+def all_triggers(lines: Sequence[str]) -> list[TriggerComment]:
+    """Every ``delegate:`` comment in ``lines``, top to bottom (a block is found once)."""
+    found: list[TriggerComment] = []
+    index = 0
+    while index < len(lines):
+        trigger = _line_trigger(lines, index) or _block_trigger(lines, index)
+        if trigger is not None:
+            found.append(trigger)
+            index = trigger.end_line
+        index += 1
+    return found
+
+
+def _locate(lines: Sequence[str], trigger: TriggerComment) -> TriggerComment | None:
+    """The comment ``trigger`` recorded, in a text that may have moved since.
+
+    Same instruction nearest to the recorded line first; else whatever ``delegate:``
+    comment starts on the recorded line. Positions are re-read from the text, so they
+    never depend on the editor's position encoding.
+    """
+    candidates = all_triggers(lines)
+    same = [c for c in candidates if c.text == trigger.text]
+    if same:
+        return min(same, key=lambda c: abs(c.start_line - trigger.start_line))
+    return next((c for c in candidates if c.start_line == trigger.start_line), None)
+
+
+def remove_trigger(text: str, trigger: TriggerComment) -> str:
+    """``text`` without the ``delegate:`` comment ``trigger`` (unchanged if it is gone).
+
+    A comment alone on its line(s) takes the whole line(s) with it; a comment after code
+    (``call()  # delegate: …``) or before it (``/* delegate: … */ int x;``) takes only
+    itself and the blanks that separated it from the code.
+    """
+    rows = text.splitlines(keepends=True)
+    lines = [row.rstrip("\r\n") for row in rows]
+    found = _locate(lines, trigger)
+    if found is None:
+        return text
+    first, last = found.start_line, found.end_line
+    before = lines[first][: found.start_character]
+    after = lines[last][found.end_character :]
+    ending = rows[last][len(lines[last]) :]
+    if not before.strip() and not after.strip():
+        kept = ""
+    elif not after.strip():
+        kept = before.rstrip() + ending
+    elif not before.strip():
+        kept = before + after.lstrip() + ending
+    else:
+        kept = before.rstrip() + " " + after.lstrip() + ending
+    return "".join(rows[:first]) + kept + "".join(rows[last + 1 :])
+
+
+def changes_without_trigger(
+    changes: Sequence[FileChange], path: str, trigger: TriggerComment, snapshot: str | None
+) -> list[FileChange]:
+    """The agent's ``changes`` with the fulfilled comment in ``path`` removed as well.
+
+    If the agent changed ``path`` the comment goes from its proposed text; if it did not,
+    a modify of ``snapshot`` (the file as the task saw it) is added. A deleted file needs
+    nothing, and an unknown snapshot or a comment that is already gone adds nothing.
+    """
+    result = list(changes)
+    for index, change in enumerate(result):
+        if path in (change.path, change.old_path):
+            if change.proposed is not None:
+                result[index] = replace(change, proposed=remove_trigger(change.proposed, trigger))
+            return result
+    if snapshot is not None:
+        proposed = remove_trigger(snapshot, trigger)
+        if proposed != snapshot:
+            result.append(FileChange(path, snapshot, proposed))
+    return result

@@ -320,12 +320,18 @@ def edit(old: str, new: str) -> dict[str, Any]:
     )
 
 
+TRIGGER = "# delegate: fix clamp\n"
+
+
 @pytest.mark.parametrize("client_name", ["neovim"])
 async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
     start_server: Any, client_name: str, tmp_path: Path
 ) -> None:
     folder = (tmp_path / "calc").resolve()
     shutil.copytree(FIXTURE_REPOS / "calc", folder)
+    calc = folder / "calc.py"
+    original = calc.read_text()
+    calc.write_text(original.replace("\n\ndef clamp", "\n\n" + TRIGGER + "def clamp"))
     tests = json.dumps([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
     script = [
         Reply([text("Plan: fix the upper bound")]),
@@ -341,8 +347,21 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
         )
         client = await start_server([folder])
         client.protocol.notify("delegate/setApiKey", {"key": KEY})
-        uri = (folder / "calc.py").as_uri()
-        started = await command(client, "delegate.task", {"uri": uri, "text": "fix clamp"})
+        editor = Editor(client, negotiated(client_name, client))
+        uri = editor.open(calc)
+
+        # the task starts from the `delegate:` comment's code action
+        line = editor.text(uri).splitlines().index(TRIGGER.strip())
+        actions = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(start=types.Position(line, 5), end=types.Position(line, 5)),
+                context=types.CodeActionContext(diagnostics=[]),
+            )
+        )
+        (action,) = [a for a in actions or [] if a.title == "Delegate: fix clamp"]
+        assert isinstance(action, types.CodeAction) and action.command is not None
+        started = await command(client, action.command.command, *action.command.arguments or [])
         task_id = started["taskId"]
 
         def announced(version: int) -> bool:
@@ -355,12 +374,18 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
         first = await proposal(client, task_id)
         assert first["summary"] == "clamp returns high above the range"
         assert first["verdict"]["approved"] is True and first["testsAfter"]["passed"] is True
-        (hunk,) = hunks_of(first, "calc.py")
-        assert "return high" in hunk["newText"] and hunk["state"] == "pending"
+        # the fix, and the fulfilled comment removed: nothing else
+        (calc_file,) = first["files"]
+        assert calc_file["proposed"] == original.replace(
+            "return low  # above", "return high  # above"
+        )
+        fix, removal = sorted(calc_file["hunks"], key=lambda h: "return high" in h["newText"])[::-1]
+        assert "return high" in fix["newText"] and fix["state"] == "pending"
+        assert removal["oldText"] == TRIGGER and removal["newText"] == ""
         await command(
             client,
             "delegate.rejectHunk",
-            {"taskId": task_id, "path": "calc.py", "hunkId": hunk["id"]},
+            {"taskId": task_id, "path": "calc.py", "hunkId": fix["id"]},
         )
 
         fake.push(
@@ -383,7 +408,9 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
     await wait_for(lambda: all(client.progress_reports[t][-1].kind == "end" for t in bars))
     second = await proposal(client, task_id)
     assert second["version"] == 2 and second["versions"] == [1, 2]
-    assert "# clamp to the top" in hunks_of(second, "calc.py")[0]["newText"]
+    assert second["files"][0]["proposed"] == original.replace(
+        "return low  # above range", "return high  # clamp to the top"
+    )
     older = await proposal(client, task_id, version=1)
-    assert hunks_of(older, "calc.py")[0]["state"] == "rejected"
-    assert "return low  # above range" in (folder / "calc.py").read_text()  # nothing applied
+    assert {h["state"] for h in hunks_of(older, "calc.py")} == {"rejected", "pending"}
+    assert TRIGGER in calc.read_text()  # nothing applied

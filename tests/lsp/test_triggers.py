@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from delegate.triggers import TriggerComment, find_trigger
+from delegate.proposals.changes import FileChange
+from delegate.triggers import (
+    TriggerComment,
+    changes_without_trigger,
+    find_trigger,
+    remove_trigger,
+)
 
 
 def check(source: str, line: int, expected: tuple[str, int, int, int, int] | None) -> None:
@@ -72,3 +78,77 @@ def test_range_finds_the_first_trigger_inside_it() -> None:
 def test_out_of_range_lines_are_clamped() -> None:
     assert find_trigger(["# delegate: x"], 5, 9) == TriggerComment("x", 0, 0, 0, 13)
     assert find_trigger([], 0, 0) is None
+
+
+def trigger_in(source: str, line: int) -> TriggerComment:
+    found = find_trigger(source.splitlines(), line, line)
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "line", "expected"),
+    [
+        # alone on its line: the whole line goes
+        (
+            "def f():\n    # delegate: add retries\n    return 1\n",
+            1,
+            "def f():\n    return 1\n",
+        ),
+        # after code: only the comment and the blanks before it
+        ("call()  # delegate: handle errors\nnext()\n", 0, "call()\nnext()\n"),
+        # before code: the comment and the blanks after it
+        ("/* delegate: split this */ int x;\n", 0, "int x;\n"),
+        ("  /* delegate: a */ int x;", 0, "  int x;"),
+        # a multi-line block takes all its lines
+        (
+            "int a;\n/* delegate: split\n * this function\n */\nint b;\n",
+            1,
+            "int a;\nint b;\n",
+        ),
+        # CRLF endings survive, last line without an ending too
+        ("a\r\n// TODO(delegate): port\r\nb", 1, "a\r\nb"),
+        ("x = 1\n-- delegate: add an index", 1, "x = 1\n"),
+        ("f(); /* delegate: inline */ g();\n", 0, "f(); g();\n"),
+    ],
+)
+def test_remove_trigger(source: str, line: int, expected: str) -> None:
+    assert remove_trigger(source, trigger_in(source, line)) == expected
+
+
+def test_remove_trigger_finds_the_comment_where_the_agent_moved_it() -> None:
+    before = "import os\n\n# delegate: add retries\ndef fetch(): ...\n# delegate: other task\n"
+    trigger = trigger_in(before, 2)
+    after = "import os\nimport time\n\n\n# delegate: add retries\ndef fetch(): retry()\n"
+    after += "# delegate: other task\n"
+    expected = "import os\nimport time\n\n\ndef fetch(): retry()\n# delegate: other task\n"
+    assert remove_trigger(after, trigger) == expected
+    # the agent already removed it: nothing else is touched
+    assert remove_trigger(expected, trigger) == expected
+
+
+def test_changes_without_trigger() -> None:
+    base = "def f():\n    # delegate: speed up\n    return 1\n"
+    trigger = trigger_in(base, 1)
+    other = FileChange("b.py", "x\n", "y\n")
+
+    # the agent did not touch the file: a modify of the snapshot is added
+    added = changes_without_trigger([other], "a.py", trigger, base)
+    assert added == [other, FileChange("a.py", base, "def f():\n    return 1\n")]
+
+    # the agent changed it: the comment goes from its proposed text
+    edited = FileChange("a.py", base, base.replace("return 1", "return 2"))
+    assert changes_without_trigger([edited], "a.py", trigger, base) == [
+        FileChange("a.py", base, "def f():\n    return 2\n")
+    ]
+
+    # renamed: the comment goes from the new file; deleted: nothing to do
+    renamed = FileChange("c.py", base, base, old_path="a.py")
+    (kept,) = changes_without_trigger([renamed], "a.py", trigger, base)
+    assert kept.proposed == "def f():\n    return 1\n" and kept.old_path == "a.py"
+    deleted = FileChange("a.py", base, None)
+    assert changes_without_trigger([deleted], "a.py", trigger, base) == [deleted]
+
+    # no snapshot, or the comment is not there: nothing is added
+    assert changes_without_trigger([other], "a.py", trigger, None) == [other]
+    assert changes_without_trigger([other], "a.py", trigger, "x = 1\n") == [other]

@@ -76,6 +76,19 @@ def trigger_range(trigger: TriggerComment) -> types.Range:
     )
 
 
+def trigger_from_json(data: Mapping[str, Any] | None, text: str) -> TriggerComment | None:
+    """The recorded ``delegate:`` comment of a task (its range as sent, its instruction)."""
+    if not data:
+        return None
+    try:
+        rng = range_from_json(data)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return TriggerComment(
+        text, rng.start.line, rng.start.character, rng.end.line, rng.end.character
+    )
+
+
 def task_changed_params(record: TaskRecord) -> dict[str, Any]:
     """The body of ``delegate/taskChanged`` (docs/protocol.md)."""
     return {

@@ -26,7 +26,13 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from delegate.agent.task import TaskResult
-from delegate.lsp.converters import path_to_uri, relative_posix, task_changed_params, uri_to_path
+from delegate.lsp.converters import (
+    path_to_uri,
+    relative_posix,
+    task_changed_params,
+    trigger_from_json,
+    uri_to_path,
+)
 from delegate.lsp.review_edits import (
     Annotation,
     FileEdit,
@@ -51,6 +57,7 @@ from delegate.proposals import (
 from delegate.proposals import accept as plan_accept
 from delegate.proposals.positions import PositionEncoding
 from delegate.tasks import TaskRecord
+from delegate.triggers import changes_without_trigger
 
 log = logging.getLogger(__name__)
 
@@ -297,9 +304,17 @@ class Review:
     # -- new proposals -------------------------------------------------------------------
 
     def task_finished(self, record: TaskRecord, result: TaskResult | None) -> None:
-        """Turn a result with changes into the next version of the task's proposal."""
+        """Turn a result with changes into the next version of the task's proposal.
+
+        A task started from a ``delegate:`` comment also proposes removing that comment.
+        """
+        snapshot = self.ls.session.trigger_snapshots.pop(record.task_id, None)
         if result is None or not result.changes:
             return
+        changes = result.changes
+        trigger = trigger_from_json(record.trigger, record.instruction)
+        if trigger is not None and record.file:
+            changes = changes_without_trigger(changes, record.file, trigger, snapshot)
         folder = Path(record.folder)
         state = self.ls.session.folders.get(folder)
         if state is None:
@@ -310,7 +325,7 @@ class Review:
         try:
             proposal = build_proposal(
                 record.task_id,
-                result.changes,
+                changes,
                 version=previous.version + 1 if previous else 1,
                 plan=result.plan,
                 summary=result.summary,

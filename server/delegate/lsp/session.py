@@ -34,6 +34,9 @@ class FolderState:
     uri: str
     settings: Settings
     indexer: FolderIndexer
+    # set by the first ``open_folder``: a folder added while ``initialized`` is still
+    # opening the others must not be opened (and indexed) twice
+    opened: bool = False
 
 
 TaskFinishedHook = Callable[[TaskRecord, TaskResult | None], None]
@@ -68,6 +71,9 @@ class Session:
     task_results: dict[str, TaskResult] = field(default_factory=dict)
     on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
     document_listeners: list[DocumentListener] = field(default_factory=list)
+    # the text of the file holding a task's ``delegate:`` comment, as the task saw it when it
+    # was submitted: the proposal removes the comment even if the agent left the file alone
+    trigger_snapshots: dict[str, str] = field(default_factory=dict)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
     outlines: OutlineCache = field(default_factory=OutlineCache)
     background: set[asyncio.Task[Any]] = field(default_factory=set)

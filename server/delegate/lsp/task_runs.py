@@ -118,10 +118,26 @@ def submit_task(
     ``trigger`` is the range of the ``delegate:`` comment the task came from, if any.
     Returns the queued record at once; the work happens in the background.
     """
+    if trigger and spec.file:
+        snapshot = snapshot_text(spec)
+        if snapshot is not None:
+            ls.session.trigger_snapshots[spec.task_id] = snapshot
     record = ls.session.registry.submit(spec, trigger=trigger)
     in_background(ls, _show_progress(ls, record))
     log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
     return record
+
+
+def snapshot_text(spec: TaskSpec) -> str | None:
+    """``spec.file`` as the task's sandbox sees it: the unsaved buffer, else the disk."""
+    if spec.file is None:
+        return None
+    if spec.file in spec.overrides:
+        return spec.overrides[spec.file]
+    try:
+        return (spec.folder / spec.file).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 async def _show_progress(ls: DelegateServer, record: TaskRecord) -> None:

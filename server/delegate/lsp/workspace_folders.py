@@ -39,7 +39,10 @@ def attach_folder(ls: DelegateServer, path: Path) -> FolderState | None:
 
 
 async def open_folder(ls: DelegateServer, state: FolderState) -> None:
-    """Open the folder's index and start its first update in the background."""
+    """Open the folder's index and start its first update in the background (once)."""
+    if state.opened:
+        return
+    state.opened = True
     warning = await state.indexer.open()
     if warning:
         ls.window_show_message(
