@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+from tests.agent.scenarios import TEST_COMMAND
 
 from delegate.agent.testrunner import (
     SelectionError,
@@ -19,7 +20,7 @@ from delegate.agent.testrunner import (
     selection_args,
 )
 
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+PYTEST = TEST_COMMAND  # the fixture projects need none of this venv's pytest plugins
 
 
 def make_project(root: Path, tests: str) -> Path:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.agent.scenarios import TEST_COMMAND
 
 from delegate.agent.testrunner import TestRunner
 from delegate.agent.tools import Tool, ToolContext, ToolOutput, build_tools
@@ -211,7 +211,7 @@ async def test_edit_tool_through_execute(root: Path) -> None:
 async def test_run_tests_reports_condensed_failures(root: Path) -> None:
     runner = TestRunner(
         root,
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        TEST_COMMAND,
         timeout_s=120,
         max_output_chars=5000,
     )
