@@ -8,7 +8,6 @@ generation prompts. None of them does I/O.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -85,19 +84,63 @@ def _baseline(report: TestReport | None) -> str:
     )
 
 
+#: Longest text of the hunks quoted in a revision request; the rest is cut.
+REVISION_HUNKS_LIMIT = 6000
+
+
+def _quoted_hunk(hunk: Mapping[str, Any]) -> str:
+    """One hunk of ``proposals.revise_request``: where, the user's note, before and after."""
+    where = f"`{hunk.get('path')}` line {hunk.get('line')}"
+    if hunk.get("operation") not in (None, "modify"):
+        where += f" ({hunk.get('operation')})"
+    note = str(hunk.get("comment") or "").strip()
+    return (
+        f"- {where}" + (f" — their note: {note}" if note else "") + "\n"
+        f"  was:\n```\n{hunk.get('base') or ''}```\n"
+        f"  you proposed:\n```\n{hunk.get('proposed') or ''}```"
+    )
+
+
+def _quoted_hunks(title: str, hunks: Sequence[Mapping[str, Any]]) -> str:
+    text = "\n".join(_quoted_hunk(h) for h in hunks)
+    if len(text) > REVISION_HUNKS_LIMIT:
+        text = text[:REVISION_HUNKS_LIMIT] + "\n… [cut]"
+    return f"{title}\n{text}"
+
+
 def _revision(revise: Mapping[str, Any] | None) -> str:
+    """The revision part of the task message, from ``proposals.revise_request``'s shape:
+    ``comment``, ``summary``, ``rejected`` and ``conflicted`` hunks, ``accepted`` and
+    ``pending`` hunk ids."""
     if not revise:
         return ""
-    comment = str(revise.get("comment") or "").strip()
-    hunks = revise.get("rejected_hunks") or revise.get("hunks") or []
-    parts = ["\nThis is a revision of your earlier proposal. The developer rejected some of it."]
-    if comment:
-        parts.append(f"Their comment: {comment}")
-    if hunks:
-        parts.append("Rejected hunks:\n" + json.dumps(hunks, indent=1, default=str)[:6000])
-    previous = revise.get("previous_summary")
+    parts = ["\nThis is a revision of your earlier proposal; the developer reviewed it."]
+    previous = str(revise.get("summary") or "").strip()
     if previous:
         parts.append(f"Your earlier summary: {previous}")
+    comment = str(revise.get("comment") or "").strip()
+    if comment:
+        parts.append(f"Their comment: {comment}")
+    rejected = list(revise.get("rejected") or [])
+    if rejected:
+        parts.append(_quoted_hunks("They rejected these changes; do them differently:", rejected))
+    conflicted = list(revise.get("conflicted") or [])
+    if conflicted:
+        parts.append(
+            _quoted_hunks(
+                "These changes conflicted with their own edits; redo them on the current code:",
+                conflicted,
+            )
+        )
+    if revise.get("accepted"):
+        parts.append(
+            f"They accepted {len(revise['accepted'])} change(s); those are already in the files."
+        )
+    if revise.get("pending"):
+        parts.append(
+            f"{len(revise['pending'])} change(s) were left undecided and are not in the files; "
+            "make them again if they are still right."
+        )
     return "\n".join(parts)
 
 

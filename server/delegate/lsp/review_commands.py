@@ -92,8 +92,6 @@ def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
         proposal = comment_proposal(proposal, comment.strip())
         where.store.save(proposal)
     request = revise_request(proposal)
-    request["hunks"] = request["rejected"] + request["conflicted"]
-    request["previous_summary"] = proposal.summary
     folder = where.state.path
     spec = TaskSpec(
         task_id=proposal.task_id,
