@@ -111,6 +111,24 @@ def test_settings_sources_merge_in_order(tmp_path: Path) -> None:
     assert [w.setting for w in warnings] == ["autonomy"]
 
 
+def test_folder_scoped_client_settings_sit_between_global_and_folder_files(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.delegate.budget]\nmax_iterations = 7\n")
+    settings, warnings = resolve_settings(
+        {"autonomy": "propose"},
+        {"budget": {"maxToolCalls": 9, "maxIterations": 1}, "autonomy": "propose"},
+        tmp_path,
+        settings_section(
+            {"delegate": {"autonomy": "apply-when-green", "budget": {"maxIterations": 3}}}
+        ),
+    )
+    assert settings.autonomy == "apply-when-green"  # the folder's editor section wins
+    assert settings.budget.max_tool_calls == 9  # the global section still applies
+    assert settings.budget.max_iterations == 7  # and the folder's own file beats both
+    assert warnings == []
+
+
 def test_secrets_are_redacted_from_records() -> None:
     key = "my-custom-gateway-key-123"
     assert redact(f"use {key} and sk-ant-api03-abcdefghijk", (key,)) == (

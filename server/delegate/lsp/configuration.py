@@ -1,8 +1,10 @@
 """Settings from the client and the folders, merged, validated, and explained when wrong.
 
 Sources, weakest first: ``initializationOptions``, the ``delegate`` section of
-``workspace/configuration`` (re-read on ``didChangeConfiguration``), ``[tool.delegate]`` in
-the folder's ``pyproject.toml``, and ``.delegate/config.toml``. A bad value becomes a
+``workspace/configuration`` — the global one, then the folder's own (asked with the
+folder's ``scopeUri``, so folder-specific editor settings apply; both re-read on
+``didChangeConfiguration``) — ``[tool.delegate]`` in the folder's ``pyproject.toml``, and
+``.delegate/config.toml``. A bad value becomes a
 ``window/showMessage`` warning naming the setting and the value; its default is used.
 """
 
@@ -43,28 +45,41 @@ def resolve_settings(
     init_options: Mapping[str, Any],
     client_settings: Mapping[str, Any],
     folder: Path | None,
+    folder_client_settings: Mapping[str, Any] | None = None,
 ) -> tuple[Settings, list[SettingsWarning]]:
-    """The settings of one folder (or of no folder) and the values that had to be dropped."""
+    """The settings of one folder (or of no folder) and the values that had to be dropped.
+
+    ``folder_client_settings`` is the editor's section for this folder (scopeUri); it
+    overrides the editor's global section and is overridden by the folder's own files.
+    """
     folder_raw: dict[str, Any] = {}
     warnings: list[SettingsWarning] = []
     if folder is not None:
         folder_raw, warnings = read_folder_settings(folder)
-    settings, more = load_settings(merge_sources([init_options, client_settings, folder_raw]))
+    sources = [init_options, client_settings, folder_client_settings or {}, folder_raw]
+    settings, more = load_settings(merge_sources(sources))
     return settings, warnings + more
 
 
-async def fetch_client_settings(ls: DelegateServer) -> dict[str, Any]:
-    """The ``delegate`` section of ``workspace/configuration``; empty when unsupported."""
+async def fetch_client_settings(ls: DelegateServer) -> None:
+    """Read the ``delegate`` section of ``workspace/configuration`` into the session: the
+    global one and one per folder (by ``scopeUri``), in one request. Nothing when the
+    client does not support it, or the request fails (the last values are kept)."""
     if not supports_configuration(ls.client_capabilities):
-        return {}
+        return
+    folders = list(ls.session.folders.values())
+    items = [types.ConfigurationItem(section=SECTION)]
+    items += [types.ConfigurationItem(scope_uri=f.uri, section=SECTION) for f in folders]
     try:
-        result = await ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
-        )
+        result = await ls.workspace_configuration_async(types.ConfigurationParams(items=items))
     except Exception as exc:
         log.warning("workspace/configuration failed: %s", exc)
-        return {}
-    return settings_section(result[0]) if result else {}
+        return
+    sections = [settings_section(value) for value in result or []]
+    ls.session.client_settings = sections[0] if sections else {}
+    ls.session.folder_client_settings = {
+        state.path: section for state, section in zip(folders, sections[1:], strict=False)
+    }
 
 
 def apply_settings(ls: DelegateServer) -> list[SettingsWarning]:
@@ -73,7 +88,10 @@ def apply_settings(ls: DelegateServer) -> list[SettingsWarning]:
     warnings: list[SettingsWarning] = []
     for state in session.folders.values():
         state.settings, folder_warnings = resolve_settings(
-            session.init_options, session.client_settings, state.path
+            session.init_options,
+            session.client_settings,
+            state.path,
+            session.folder_client_settings.get(state.path),
         )
         state.indexer.settings = state.settings.index
         warnings.extend(folder_warnings)
@@ -103,8 +121,9 @@ def register(server: DelegateServer) -> None:
     async def did_change_configuration(
         ls: DelegateServer, params: types.DidChangeConfigurationParams
     ) -> None:
-        pushed = settings_section(params.settings) if params.settings else {}
         if supports_configuration(ls.client_capabilities):
-            pushed = await fetch_client_settings(ls)
-        ls.session.client_settings = pushed
+            await fetch_client_settings(ls)
+        else:
+            pushed = settings_section(params.settings) if params.settings else {}
+            ls.session.client_settings = pushed
         apply_settings(ls)

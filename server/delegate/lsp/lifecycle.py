@@ -40,7 +40,7 @@ def message_type(level: int) -> types.MessageType:
 
 async def start_session(ls: DelegateServer) -> None:
     session = ls.session
-    session.client_settings = await fetch_client_settings(ls)
+    await fetch_client_settings(ls)
     apply_settings(ls)
     for state in list(session.folders.values()):
         await open_folder(ls, state)

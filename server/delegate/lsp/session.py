@@ -63,6 +63,7 @@ class Session:
     logging: ServerLogging
     init_options: dict[str, Any] = field(default_factory=dict)
     client_settings: dict[str, Any] = field(default_factory=dict)
+    folder_client_settings: dict[Path, dict[str, Any]] = field(default_factory=dict)
     folders: dict[Path, FolderState] = field(default_factory=dict)
     api_key: str | None = field(default_factory=lambda: os.environ.get("ANTHROPIC_API_KEY"))
     log_file: Path | None = None  # from --log-file; else .delegate/logs/ of the first folder

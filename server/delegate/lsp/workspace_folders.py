@@ -12,7 +12,12 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from delegate.lsp.configuration import resolve_settings, show_new_warnings
+from delegate.lsp.configuration import (
+    apply_settings,
+    fetch_client_settings,
+    resolve_settings,
+    show_new_warnings,
+)
 from delegate.lsp.converters import path_to_uri, uri_to_path
 from delegate.lsp.index_worker import FolderIndexer
 from delegate.lsp.indexing import in_background, index_folder
@@ -58,12 +63,16 @@ async def add_folder(ls: DelegateServer, path: Path) -> FolderState | None:
     known = path in ls.session.folders
     state = attach_folder(ls, path)
     if state is not None and not known:
+        if ls.session.initialized:  # the editor may have settings for this folder
+            await fetch_client_settings(ls)
+            apply_settings(ls)
         await open_folder(ls, state)
     return state
 
 
 async def remove_folder(ls: DelegateServer, path: Path) -> None:
     state = ls.session.folders.pop(path, None)
+    ls.session.folder_client_settings.pop(path, None)
     if state is None:
         return
     await state.indexer.close()
