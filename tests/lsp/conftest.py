@@ -113,7 +113,11 @@ StartServer = Callable[..., Any]
 
 @pytest.fixture
 async def start_server(client_name: str) -> Any:
-    """``await start_server([folders], options=..., configuration=...)`` → initialized client."""
+    """``await start_server([folders], options=..., configuration=...)`` → initialized client.
+
+    ``configuration`` is the global ``workspace/configuration`` answer; ``scoped`` maps a
+    scopeUri (a folder's uri) to that folder's own answer.
+    """
     clients: list[LanguageClient] = []
 
     async def start(
@@ -121,6 +125,7 @@ async def start_server(client_name: str) -> Any:
         options: dict[str, Any] | None = None,
         configuration: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
+        scoped: dict[str, dict[str, Any]] | None = None,
     ) -> LanguageClient:
         config = ClientServerConfig(
             server_command=SERVER, client_factory=make_client, server_env=env
@@ -129,6 +134,8 @@ async def start_server(client_name: str) -> Any:
         clients.append(client)
         if configuration is not None:
             client.set_configuration(configuration)
+        for scope_uri, item in (scoped or {}).items():
+            client.set_configuration(item, scope_uri=scope_uri)
         await client.initialize_session(initialize_params(client_name, folders, options))
         return client
 

@@ -1,4 +1,5 @@
-"""Small requests the end-to-end tests repeat: open a file, ask for actions, run a command."""
+"""Small requests the end-to-end tests repeat: open a file, ask for actions, run a command;
+and :class:`Editor`, the editor side of ``workspace/applyEdit``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from delegate.proposals.positions import TextEdit, apply_edits, from_encoding
 
 
 def to_plain(value: Any) -> Any:
@@ -65,3 +68,95 @@ async def command(client: LanguageClient, name: str, *args: Any) -> Any:
 
 async def request(client: LanguageClient, method: str, params: Any) -> Any:
     return to_plain(await client.protocol.send_request_async(method, params))
+
+
+def negotiated(client_name: str, client: LanguageClient) -> str:
+    """What LSP says the server must pick: the client's first supported encoding, else UTF-16."""
+    general = client.capabilities.general if client.capabilities else None
+    for encoding in (general.position_encodings if general else None) or []:
+        if str(encoding) in ("utf-8", "utf-16", "utf-32"):
+            return str(encoding)
+    return "utf-16"
+
+
+class Editor:
+    """The editor side of workspace/applyEdit, as a real client would behave."""
+
+    def __init__(self, client: LanguageClient, encoding: str) -> None:
+        self.client = client
+        self.encoding = encoding
+        self.docs: dict[str, tuple[str, int]] = {}
+        self.edits: list[types.WorkspaceEdit] = []
+        self.answer = True
+
+        @client.feature(types.WORKSPACE_APPLY_EDIT)
+        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+            self.edits.append(params.edit)
+            if not self.answer:
+                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="user said no")
+            for change in params.edit.document_changes or []:
+                self._apply(change)
+            for uri, edits in (params.edit.changes or {}).items():
+                self._edit(uri, None, edits)
+            return types.ApplyWorkspaceEditResult(applied=True)
+
+    def _apply(self, change: Any) -> None:
+        if isinstance(change, types.CreateFile):
+            path = Path(types_path(change.uri))
+            assert not path.exists()
+            path.write_text("")
+        elif isinstance(change, types.DeleteFile):
+            Path(types_path(change.uri)).unlink()
+        elif isinstance(change, types.RenameFile):
+            Path(types_path(change.old_uri)).rename(types_path(change.new_uri))
+        else:
+            self._edit(change.text_document.uri, change.text_document.version, change.edits)
+
+    def _edit(self, uri: str, version: int | None, edits: list[Any]) -> None:
+        if uri in self.docs:
+            current, doc_version = self.docs[uri]
+            assert version is None or version == doc_version, "stale versioned edit"
+            self.change(uri, self._applied(current, edits))
+        else:
+            path = Path(types_path(uri))
+            path.write_bytes(self._applied(path.read_bytes().decode(), edits).encode())
+
+    def _applied(self, text: str, edits: list[Any]) -> str:
+        converted = []
+        for e in edits:
+            sl, sc = from_encoding(text, e.range.start.line, e.range.start.character, self.encoding)  # type: ignore[arg-type]
+            el, ec = from_encoding(text, e.range.end.line, e.range.end.character, self.encoding)  # type: ignore[arg-type]
+            converted.append(TextEdit(sl, sc, el, ec, e.new_text))
+        return apply_edits(text, converted)
+
+    def open(self, path: Path) -> str:
+        uri = path.as_uri()
+        content = path.read_bytes().decode()
+        self.docs[uri] = (content, 1)
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=uri, language_id="python", version=1, text=content
+                )
+            )
+        )
+        return uri
+
+    def change(self, uri: str, new_text: str) -> None:
+        version = self.docs[uri][1] + 1
+        self.docs[uri] = (new_text, version)
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
+            )
+        )
+
+    def text(self, uri: str) -> str:
+        return self.docs[uri][0]
+
+
+def types_path(uri: str) -> str:
+    from urllib.parse import unquote, urlparse
+
+    return unquote(urlparse(uri).path)

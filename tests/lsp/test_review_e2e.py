@@ -20,10 +20,10 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from delegate.proposals import FileChange, ProposalStore, build_proposal
-from delegate.proposals.positions import TextEdit, apply_edits, from_encoding, units
+from delegate.proposals.positions import units
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
 from tests.lsp.conftest import progress_titled, wait_for
-from tests.lsp.helpers import command, request
+from tests.lsp.helpers import Editor, command, negotiated, request
 
 pytestmark = pytest.mark.slow
 
@@ -44,98 +44,6 @@ APP_NEW = (
 UTIL = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 UTIL_NEW = UTIL.replace("a + b", "b + a")
 RETRY = "def retry(fn, times=3):\n    return fn()\n"
-
-
-def negotiated(client_name: str, client: LanguageClient) -> str:
-    """What LSP says the server must pick: the client's first supported encoding, else UTF-16."""
-    general = client.capabilities.general if client.capabilities else None
-    for encoding in (general.position_encodings if general else None) or []:
-        if str(encoding) in ("utf-8", "utf-16", "utf-32"):
-            return str(encoding)
-    return "utf-16"
-
-
-class Editor:
-    """The editor side of workspace/applyEdit, as a real client would behave."""
-
-    def __init__(self, client: LanguageClient, encoding: str) -> None:
-        self.client = client
-        self.encoding = encoding
-        self.docs: dict[str, tuple[str, int]] = {}
-        self.edits: list[types.WorkspaceEdit] = []
-        self.answer = True
-
-        @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-            self.edits.append(params.edit)
-            if not self.answer:
-                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="user said no")
-            for change in params.edit.document_changes or []:
-                self._apply(change)
-            for uri, edits in (params.edit.changes or {}).items():
-                self._edit(uri, None, edits)
-            return types.ApplyWorkspaceEditResult(applied=True)
-
-    def _apply(self, change: Any) -> None:
-        if isinstance(change, types.CreateFile):
-            path = Path(types_path(change.uri))
-            assert not path.exists()
-            path.write_text("")
-        elif isinstance(change, types.DeleteFile):
-            Path(types_path(change.uri)).unlink()
-        elif isinstance(change, types.RenameFile):
-            Path(types_path(change.old_uri)).rename(types_path(change.new_uri))
-        else:
-            self._edit(change.text_document.uri, change.text_document.version, change.edits)
-
-    def _edit(self, uri: str, version: int | None, edits: list[Any]) -> None:
-        if uri in self.docs:
-            current, doc_version = self.docs[uri]
-            assert version is None or version == doc_version, "stale versioned edit"
-            self.change(uri, self._applied(current, edits))
-        else:
-            path = Path(types_path(uri))
-            path.write_bytes(self._applied(path.read_bytes().decode(), edits).encode())
-
-    def _applied(self, text: str, edits: list[Any]) -> str:
-        converted = []
-        for e in edits:
-            sl, sc = from_encoding(text, e.range.start.line, e.range.start.character, self.encoding)  # type: ignore[arg-type]
-            el, ec = from_encoding(text, e.range.end.line, e.range.end.character, self.encoding)  # type: ignore[arg-type]
-            converted.append(TextEdit(sl, sc, el, ec, e.new_text))
-        return apply_edits(text, converted)
-
-    def open(self, path: Path) -> str:
-        uri = path.as_uri()
-        content = path.read_bytes().decode()
-        self.docs[uri] = (content, 1)
-        self.client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(
-                    uri=uri, language_id="python", version=1, text=content
-                )
-            )
-        )
-        return uri
-
-    def change(self, uri: str, new_text: str) -> None:
-        version = self.docs[uri][1] + 1
-        self.docs[uri] = (new_text, version)
-        self.client.text_document_did_change(
-            types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=new_text)],
-            )
-        )
-
-    def text(self, uri: str) -> str:
-        return self.docs[uri][0]
-
-
-def types_path(uri: str) -> str:
-    from urllib.parse import unquote, urlparse
-
-    return unquote(urlparse(uri).path)
 
 
 def workspace(tmp_path: Path, *, extra: dict[str, str] | None = None) -> Path:
