@@ -164,3 +164,11 @@ def test_large_tables_get_an_ann_index_and_still_find_rows(
     assert "vector_idx" in {ix.name for ix in store._chunks.list_indices()}
     query = HashingEmbedder().embed(["average of numbers"], side="query")[0]
     assert store.vector_search(query, limit=3, where=None)[0]["path"] == "math/stats.py"
+
+
+def test_a_reader_opened_before_the_first_index_sees_it_later(tmp_path: Path) -> None:
+    reader, _ = IndexStore.open(str(tmp_path / "db"), embedder_id="h", dim=DIM, read_only=True)
+    assert reader.count_chunks() == 0 and reader.fts_search("zebra", limit=3, where=None) == []
+    writer, _ = IndexStore.open(str(tmp_path / "db"), embedder_id="h", dim=DIM)
+    add_chunks(writer, [make_chunk("zoo.py", "zebra", "def zebra(): pass")])
+    assert [r["path"] for r in reader.fts_search("zebra", limit=3, where=None)] == ["zoo.py"]

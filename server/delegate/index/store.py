@@ -219,6 +219,10 @@ class IndexStore:
 
     @property
     def ready(self) -> bool:
+        """True once the tables exist; a read-only store looks again each time it is asked."""
+        if self._chunks is None and self.read_only:
+            with self._write_lock:
+                self._open_tables()
         return self._chunks is not None
 
     # ---- writes --------------------------------------------------------------------
@@ -345,13 +349,13 @@ class IndexStore:
     # ---- reads ---------------------------------------------------------------------
 
     def file_rows(self) -> dict[str, FileRow]:
-        if self._files is None:
+        if not self.ready:
             return {}
         table = self._files.to_arrow()
         return {r["path"]: FileRow(**r) for r in table.to_pylist()}
 
     def file_rows_for(self, paths: Sequence[str]) -> dict[str, FileRow]:
-        if self._files is None or not paths:
+        if not self.ready or not paths:
             return {}
         rows: dict[str, FileRow] = {}
         for batch in _batched(list(dict.fromkeys(paths)), _DELETE_BATCH):
@@ -360,7 +364,7 @@ class IndexStore:
         return rows
 
     def chunk_paths(self) -> set[str]:
-        if self._chunks is None:
+        if not self.ready:
             return set()
         column = self._chunks.search().select(["path"]).limit(None).to_arrow()["path"]
         return set(column.unique().to_pylist())
@@ -376,7 +380,7 @@ class IndexStore:
     def vector_search(
         self, vector: np.ndarray, *, limit: int, where: str | None
     ) -> list[dict[str, Any]]:
-        if self._chunks is None:
+        if not self.ready:
             return []
         query = self._chunks.search(vector, vector_column_name="vector").distance_type("cosine")
         query = query.nprobes(24).select(list(self._COLUMNS)).limit(limit)
@@ -388,7 +392,7 @@ class IndexStore:
         return rows
 
     def fts_search(self, terms: str, *, limit: int, where: str | None) -> list[dict[str, Any]]:
-        if self._chunks is None or not terms.strip():
+        if not self.ready or not terms.strip():
             return []
         query = self._chunks.search(terms, query_type="fts", fts_columns="terms")
         query = query.select(list(self._COLUMNS)).limit(limit)
@@ -399,7 +403,7 @@ class IndexStore:
     def hybrid_search(
         self, vector: np.ndarray, terms: str, *, limit: int, where: str | None
     ) -> list[dict[str, Any]]:
-        if self._chunks is None:
+        if not self.ready:
             return []
         if not terms.strip():
             return self.vector_search(vector, limit=limit, where=where)
@@ -423,7 +427,7 @@ class IndexStore:
         return rows
 
     def symbol_rows(self, where: str | None = None) -> list[dict[str, Any]]:
-        if self._symbols is None:
+        if not self.ready:
             return []
         query = self._symbols.search().limit(None)
         if where:
@@ -431,12 +435,12 @@ class IndexStore:
         return list(query.to_list())
 
     def symbol_table(self) -> pa.Table:
-        if self._symbols is None:
+        if not self.ready:
             return SYMBOL_SCHEMA.empty_table()
         return self._symbols.to_arrow()
 
     def version(self) -> int:
         """Changes whenever any table is written (for caches derived from the tables)."""
-        if self._chunks is None:
+        if not self.ready:
             return 0
         return int(self._chunks.version) * 1_000_003 + int(self._symbols.version)
