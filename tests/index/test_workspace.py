@@ -6,8 +6,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from tests.fakes.fake_voyage import FakeVoyage
 from tests.index.helpers import write_project
 
+from delegate.index.embedders import VoyageEmbedder
 from delegate.index.lock import IndexLocked
 from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import IndexSettings
@@ -157,5 +159,21 @@ def test_a_model_embedder_embeds_in_this_process(
             assert ws.search("crc_of_bytes", mode="fts")[0].path == "core/checksum.py"
             assert len(ws.search("checksum", mode="vector", limit=3)) == 3
             assert fake.requests[-1].body["input_type"] == "query"
+    finally:
+        fake.stop()
+
+
+def test_a_model_embedder_gets_many_files_per_request(folder: Path) -> None:
+    for i in range(12):
+        (folder / f"more/m{i}.py").parent.mkdir(exist_ok=True)
+        (folder / f"more/m{i}.py").write_text(f"def more_{i}():\n    return {i}\n")
+    fake = FakeVoyage(dim=16).start()
+    try:
+        embedder = VoyageEmbedder(api_key="sk-test", base_url=fake.base_url, dim=16)
+        with WorkspaceIndex.open(folder, IndexSettings(), embedder=embedder) as ws:
+            stats = ws.update()
+        # 20 files, one batch of chunks: one request (the API's batch limit is 64 texts)
+        assert stats.files_changed == 20 and stats.chunks_total <= VoyageEmbedder.MAX_BATCH
+        assert len(fake.requests) == 1
     finally:
         fake.stop()

@@ -75,9 +75,13 @@ def index_one(
     settings: IndexSettings,
     *,
     moved_hashes: frozenset[str] = frozenset(),
-    embedder: Embedder | None = None,
+    embedder: HashingEmbedder | None = None,
 ) -> IndexedFile:
-    """Read → hash → (skip if unchanged or moved) → parse → terms → (embed)."""
+    """Read → hash → (skip if unchanged or moved) → parse → terms → (hashing vectors).
+
+    Other embedders leave ``vectors`` empty: the parent embeds many files' chunks in one
+    call (see :func:`embed_missing`).
+    """
     language = language_for_path(job.path) or "text"
     result = IndexedFile(job.path, job.size, job.mtime_ns, language)
     text, reason = (
@@ -100,10 +104,8 @@ def index_one(
     result.symbols = SymbolColumns.of(parsed)
     tokens = [chunk_tokens(c) for c in parsed.chunks]
     result.terms = [" ".join(t) for t in tokens]
-    if isinstance(embedder, HashingEmbedder):
+    if embedder is not None:
         result.vectors = embedder.embed_tokens(tokens)
-    elif embedder is not None:
-        result.vectors = embedder.embed([embedding_text(c) for c in parsed.chunks])
     return result
 
 
@@ -115,13 +117,14 @@ def _index_batch(
     jobs: list[FileJob],
     settings: IndexSettings,
     moved_hashes: frozenset[str],
-    embed_here: bool,
+    hashing_dim: int | None,
 ) -> list[IndexedFile]:
     """Worker entry point (module level, so spawn can find it)."""
     global _worker_embedder
     embedder = None
-    if embed_here:
-        _worker_embedder = _worker_embedder or HashingEmbedder()
+    if hashing_dim is not None:
+        if _worker_embedder is None or _worker_embedder.dim != hashing_dim:
+            _worker_embedder = HashingEmbedder(hashing_dim)
         embedder = _worker_embedder
     return [
         index_one(Path(folder), job, settings, moved_hashes=moved_hashes, embedder=embedder)
@@ -142,19 +145,17 @@ def index_files(
     moved_hashes: frozenset[str] = frozenset(),
     cancel: threading.Event | None = None,
 ) -> Iterator[IndexedFile]:
-    """Index ``jobs``, yielding results as they complete (in submission order per batch).
+    """Index ``jobs``, yielding results in submission order.
 
-    Vectors are always filled in on the way out, whichever process made them.
+    With the hashing embedder, vectors come filled in; otherwise see :func:`embed_missing`.
     """
-    in_workers = isinstance(embedder, HashingEmbedder) and embedder.dim == HashingEmbedder().dim
+    hashing = embedder if isinstance(embedder, HashingEmbedder) else None
     workers = worker_count(settings)
     if len(jobs) < INLINE_MAX_FILES or workers <= 1:
         for job in jobs:
             if cancel is not None and cancel.is_set():
                 return
-            yield _with_vectors(
-                index_one(folder, job, settings, moved_hashes=moved_hashes), embedder
-            )
+            yield index_one(folder, job, settings, moved_hashes=moved_hashes, embedder=hashing)
         return
     batches = [list(jobs[i : i + BATCH_FILES]) for i in range(0, len(jobs), BATCH_FILES)]
     window = workers * 3
@@ -173,14 +174,13 @@ def index_files(
                             batches[next_batch],
                             settings,
                             moved_hashes,
-                            in_workers,
+                            hashing.dim if hashing is not None else None,
                         )
                     )
                     next_batch += 1
                 if not pending:
                     break
-                for result in pending.pop(0).result():
-                    yield result if in_workers else _with_vectors(result, embedder)
+                yield from pending.pop(0).result()
                 if cancel is not None and cancel.is_set():
                     break
         finally:
@@ -188,10 +188,14 @@ def index_files(
                 future.cancel()
 
 
-def _with_vectors(result: IndexedFile, embedder: Embedder) -> IndexedFile:
-    if result.parsed and result.vectors is None:
-        if isinstance(embedder, HashingEmbedder):
-            result.vectors = embedder.embed_tokens([t.split() for t in result.terms])
-        else:
-            result.vectors = embedder.embed([embedding_text(c) for c in result.chunks])
-    return result
+def embed_missing(results: Sequence[IndexedFile], embedder: Embedder) -> None:
+    """Fill in the vectors a model embedder owes, in one call for all these files."""
+    owing = [r for r in results if r.parsed and r.vectors is None and r.chunks]
+    if not owing:
+        return
+    texts = [embedding_text(c) for r in owing for c in r.chunks]
+    vectors = embedder.embed(texts)
+    start = 0
+    for result in owing:
+        result.vectors = vectors[start : start + len(result.chunks)]
+        start += len(result.chunks)

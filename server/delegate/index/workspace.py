@@ -33,7 +33,7 @@ from delegate.index.files import should_index, walk_folder
 from delegate.index.languages import language_for_path
 from delegate.index.lock import IndexLocked, WriterLock
 from delegate.index.model import Chunk, Definition, Reference, SearchHit, UpdateStats
-from delegate.index.pool import FileJob, IndexedFile, index_files
+from delegate.index.pool import FileJob, IndexedFile, embed_missing, index_files
 from delegate.index.repomap import MapDefinition, first_line_reader, rank_definitions, render_map
 from delegate.index.search import SearchFilters, SearchMode, search_store
 from delegate.index.sql import equals
@@ -70,11 +70,11 @@ class _PendingWrites:
         self._reset()
 
     def _reset(self) -> None:
+        self.results: list[IndexedFile] = []
         self.files: list[FileRow] = []
         self.replace_paths: list[str] = []
         self.chunks: list[Chunk] = []
         self.terms: list[str] = []
-        self.vectors: list[np.ndarray] = []
         self.symbols = SymbolColumns()
 
     def add(self, result: IndexedFile, mtime_ns: int, *, replace: bool) -> None:
@@ -82,10 +82,9 @@ class _PendingWrites:
         if result.parsed:
             if replace:
                 self.replace_paths.append(result.path)
+            self.results.append(result)
             self.chunks.extend(result.chunks)
             self.terms.extend(result.terms)
-            if result.vectors is not None and len(result.vectors):
-                self.vectors.append(result.vectors)
             if result.symbols is not None:
                 self.symbols.extend(result.symbols)
         self.files.append(FileRow(result.path, result.size, mtime_ns, result.hash, result.language))
@@ -93,12 +92,14 @@ class _PendingWrites:
     def full(self) -> bool:
         return len(self.chunks) >= WRITE_BATCH_CHUNKS or len(self.files) >= WRITE_BATCH_FILES
 
-    def flush(self, store: IndexStore) -> int:
-        """Write chunks and symbols, then the files rows that vouch for them."""
+    def flush(self, store: IndexStore, embedder: Embedder) -> int:
+        """Embed what is still owed, write chunks and symbols, then the files rows."""
+        embed_missing(self.results, embedder)
         if self.replace_paths:
             store.delete_paths(self.replace_paths, files_too=False)
         if self.chunks:
-            store.add_chunks(self.chunks, self.terms, np.concatenate(self.vectors))
+            vectors = [r.vectors for r in self.results if r.vectors is not None and len(r.chunks)]
+            store.add_chunks(self.chunks, self.terms, np.concatenate(vectors))
         store.add_symbols(self.symbols)
         store.upsert_files(self.files)
         written = len(self.chunks)
@@ -291,7 +292,7 @@ class WorkspaceIndex:
                     pending.add(result, mtime, replace=result.path not in fresh)
                     changed += 1
                 else:
-                    written += pending.flush(self._store)
+                    written += pending.flush(self._store, self._embedder)
                     del removed[old]
                     self._store.rename_path(old, result.path)
                     pending.add(result, mtime, replace=False)
@@ -300,10 +301,10 @@ class WorkspaceIndex:
                 pending.add(result, mtime, replace=result.path not in fresh)
                 changed += result.status == "parsed"
             if pending.full():
-                written += pending.flush(self._store)
+                written += pending.flush(self._store, self._embedder)
             if progress is not None:
                 progress(unchanged_before + done, total)
-        written += pending.flush(self._store)
+        written += pending.flush(self._store, self._embedder)
         return changed, written, done
 
     def update_files(
