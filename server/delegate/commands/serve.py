@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr
 
+    from delegate.lsp.exit import exit_code
     from delegate.lsp.logs import ServerLogging
     from delegate.lsp.server import create_server
 
@@ -53,4 +54,4 @@ def run(args: argparse.Namespace) -> int:
             server.start_io(sys.stdin.buffer, protocol_out)
     finally:
         logging_.close()
-    return 0
+    return exit_code(server.protocol)

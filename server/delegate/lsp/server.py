@@ -15,6 +15,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from delegate import __version__
+from delegate.lsp.exit import DelegateProtocol
 from delegate.lsp.logs import ServerLogging
 from delegate.lsp.session import Session
 from delegate.tasks import TaskRegistry
@@ -43,6 +44,7 @@ class DelegateServer(LanguageServer):
             "delegate",
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=DelegateProtocol,
             **kwargs,
         )
         from delegate.lsp.task_runs import run_task_with_engine
