@@ -295,7 +295,8 @@ def main() -> int:
     print(f"| chunks | {info['chunks']} | ≥ 40,000 for search latency |")
     print(f"| raw tree-sitter parse (1 process) | {raw_seconds:.1f} s | |")
     ratio = full_seconds / raw_seconds if raw_seconds else float("nan")
-    print(f"| full index | {full_seconds:.1f} s ({ratio:.2f}× raw parse) | ≤ 2.5× raw parse |")
+    label = "update of an existing index (--keep)" if args.keep else "full index"
+    print(f"| {label} | {full_seconds:.1f} s ({ratio:.2f}× raw parse) | ≤ 2.5× raw parse |")
     print(f"| peak RSS during full index, process tree | {peak_rss / 2**20:.0f} MB | ≤ 700 MB |")
     print(
         f"| max RSS self / largest child (getrusage) | {self_max / 2**20:.0f} MB / "
