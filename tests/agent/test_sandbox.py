@@ -216,3 +216,70 @@ async def test_unsaved_buffer_outside_the_folder_is_left_out(plain_folder: Path)
     async with await Sandbox.create(plain_folder, {"../evil.py": "x"}, SETTINGS) as sbx:
         assert not (sbx.root.parent / "evil.py").exists()
         assert not (plain_folder.parent / "evil.py").exists()
+
+
+@pytest.mark.parametrize("kind", ["git", "plain"])
+async def test_base_is_the_snapshot_even_when_the_user_edits_afterwards(
+    kind: str, git_folder: Path, plain_folder: Path
+) -> None:
+    folder = git_folder if kind == "git" else plain_folder
+    async with await Sandbox.create(folder, {}, SETTINGS) as sbx:
+        snapshot_text = (sbx.root / "lib" / "util.py").read_text()
+        (folder / "lib" / "util.py").write_text("X = 'the user kept typing'\n")
+        (folder / "lib" / "brand_new_by_user.py").write_text("U = 1\n")
+        (sbx.root / "lib" / "util.py").write_text("X = 2\n")
+        assert sbx.changes() == [FileChange("lib/util.py", snapshot_text, "X = 2\n")]
+        assert sbx.base_text("lib/util.py") == snapshot_text
+
+
+async def test_same_size_rewrite_with_restored_mtime_is_a_change(plain_folder: Path) -> None:
+    async with await Sandbox.create(plain_folder, {}, SETTINGS) as sbx:
+        target = sbx.root / "lib" / "util.py"
+        # right after the snapshot (same clock tick), same length, old mtime put back
+        stat = target.stat()
+        target.write_text("X = 7\n")
+        os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert target.stat().st_size == stat.st_size
+        assert sbx.changes() == [FileChange("lib/util.py", "X = 1\n", "X = 7\n")]
+
+
+async def test_unsaved_buffer_is_the_base_and_symlinked_files_are_copied(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    write(folder, {"real.py": "R = 1\n", "pkg/mod.py": "M = 1\n"})
+    (folder / "alias.py").symlink_to(folder / "real.py")
+    async with await Sandbox.create(folder, {"pkg/mod.py": "M = 'buffer'\n"}, SETTINGS) as sbx:
+        assert sbx.base_text("pkg/mod.py") == "M = 'buffer'\n"
+        assert (sbx.root / "alias.py").read_text() == "R = 1\n"
+        assert not (sbx.root / "alias.py").is_symlink()
+        assert sbx.changes() == []
+        (sbx.root / "pkg" / "mod.py").write_text("M = 'agent'\n")
+        assert sbx.changes() == [FileChange("pkg/mod.py", "M = 'buffer'\n", "M = 'agent'\n")]
+    assert (folder / "pkg" / "mod.py").read_text() == "M = 1\n"
+
+
+async def test_large_and_binary_files_are_copied_but_never_changes(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    big = "x" * 3000 + "\n"
+    write(folder, {"big.txt": big, "img.bin": b"\x00\x01", "a.py": "A = 1\n"})
+    settings = IndexSettings(max_file_bytes=2048)
+    async with await Sandbox.create(folder, {}, settings) as sbx:
+        assert (sbx.root / "big.txt").read_text() == big
+        assert (sbx.root / "img.bin").read_bytes() == b"\x00\x01"
+        (sbx.root / "big.txt").write_text("small now\n")
+        (sbx.root / "img.bin").write_bytes(b"\x00\x02")
+        (sbx.root / "a.py").write_text("A = 2\n")
+        assert sbx.changes() == [FileChange("a.py", "A = 1\n", "A = 2\n")]
+
+
+async def test_folder_ignored_by_the_enclosing_repository_is_copied(git_folder: Path) -> None:
+    ignored = git_folder / "build_out"
+    write(ignored, {"gen.py": "G = 1\n", "sub/more.py": "M = 1\n"})
+    untracked = git_folder / "scratch"
+    write(untracked, {"s.py": "S = 1\n"})
+    for folder, name in ((ignored, "gen.py"), (ignored / "sub", "more.py"), (untracked, "s.py")):
+        async with await Sandbox.create(folder, {}, SETTINGS) as sbx:
+            assert (sbx.root / name).is_file(), folder
+            assert sbx.changes() == []
+            (sbx.root / name).write_text("CHANGED = 1\n")
+            assert [c.path for c in sbx.changes()] == [name]
+    assert len(git(git_folder, "worktree", "list").splitlines()) == 1

@@ -12,6 +12,7 @@ language and size filters. Symlinks are listed only while they stay inside the f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from delegate.index.ignore_rules import IgnoreLayer, IgnoreRules, read_layers
@@ -20,11 +21,15 @@ from delegate.settings import IndexSettings
 
 def list_workspace_files(folder: Path, settings: IndexSettings) -> list[str]:
     """Sorted POSIX paths, relative to ``folder``, of the files its ignore rules keep."""
+    return sorted(rel for rel, _ in iter_workspace_files(folder, settings))
+
+
+def iter_workspace_files(folder: Path, settings: IndexSettings) -> Iterator[tuple[str, str]]:
+    """(relative POSIX path, full path) of each file the ignore rules keep, in walk order."""
     rules = IgnoreRules(exclude=settings.exclude)
     root = os.path.abspath(folder)
     root_real = os.path.realpath(root)
     visited = {root_real}
-    files: list[str] = []
     stack: list[tuple[str, str, list[IgnoreLayer]]] = [(root, "", read_layers(root, ""))]
     while stack:
         directory, rel_dir, layers = stack.pop()
@@ -52,9 +57,7 @@ def list_workspace_files(folder: Path, settings: IndexSettings) -> list[str]:
                     visited.add(key)
                     stack.append((entry.path, rel, read_layers(entry.path, rel) + layers))
             elif is_file and not rules.skip_reason(rel, False, layers):
-                files.append(rel)
-    files.sort()
-    return files
+                yield rel, entry.path
 
 
 def _inside(real: str, root_real: str) -> bool:

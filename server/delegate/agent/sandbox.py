@@ -9,8 +9,13 @@ dependency folders (``node_modules``, virtualenvs) are symlinked rather than cop
 :func:`delegate.agent.paths.resolve_inside` refuses paths through those links, so nothing
 can write into the user's folder through them.
 
-The text of every file right after the snapshot is kept in memory as the base of
-:meth:`Sandbox.changes`, which reports modified, created and deleted text files, leaving
+The bytes of every file right after the snapshot are kept in memory as the base of
+:meth:`Sandbox.changes` (a plain copy reads each file once and writes it from memory; the
+user's folder may change while the task runs, so the base cannot be read from it later).
+With them the sandbox copy's ``lstat`` (size, mtime, ctime, inode) is recorded, so
+:meth:`Sandbox.changes` reads only the files whose ``lstat`` differs — or whose times are not
+older than the end of the snapshot ("racy", as git calls it: a rewrite within the same
+clock tick would keep them). It reports modified, created and deleted text files, leaving
 out binary files and the junk test runs leave behind (``__pycache__``, ``.pytest_cache``).
 :meth:`Sandbox.close` removes the directory and the worktree registration, so the user's
 repository is left exactly as it was.
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import posixpath
 import shutil
 import subprocess
 import tempfile
@@ -28,10 +34,11 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from types import TracebackType
 
-from delegate.agent.file_listing import list_workspace_files
-from delegate.agent.paths import PathEscape, resolve_inside
+from delegate.agent.file_listing import iter_workspace_files, list_workspace_files
+from delegate.agent.paths import PathEscape, relative_posix, resolve_inside
 from delegate.proposals.changes import FileChange
 from delegate.settings import IndexSettings
 
@@ -58,14 +65,18 @@ JUNK_DIRS = frozenset(
     }
 )
 JUNK_SUFFIXES = (".pyc", ".pyo", ".egg-info")
-JUNK_NAMES = frozenset({".coverage", ".DS_Store"})
+JUNK_NAMES = frozenset({".git", ".coverage", ".DS_Store"})  # .git: a worktree's link file
 BINARY_SNIFF_BYTES = 8192
-COPY_WORKERS = 8
+COPY_WORKERS = 1  # threads did not help: creating files is kernel time (see bench)
 _GIT_ENV_DROP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY")
 
 
 class SandboxError(RuntimeError):
     """The snapshot could not be made."""
+
+
+_Key = tuple[int, int, int, int]  # lstat: size, mtime_ns, ctime_ns, inode
+_Copy = tuple[bytes | None, _Key]  # snapshot bytes (None above max_file_bytes), the copy's key
 
 
 @dataclass(frozen=True)
@@ -95,8 +106,10 @@ class Sandbox:
         self.settings = settings
         self.keep = keep
         self._worktree = worktree
-        self._base: dict[str, str] = {}
-        self._opaque: set[str] = set()  # binary, undecodable or too large at snapshot time
+        self._base: dict[str, bytes] = {}  # snapshot bytes of every file up to max_file_bytes
+        self._stats: dict[str, _Key] = {}  # the sandbox copy's lstat right after the snapshot
+        self._racy: set[str] = set()  # changed in the snapshot's last clock tick: always read
+        self._opaque: set[str] = set()  # larger than max_file_bytes at snapshot time
         self._closed = False
 
     @classmethod
@@ -122,17 +135,27 @@ class Sandbox:
         worktree: _Worktree | None = None
         try:
             toplevel = _git_toplevel(folder)
-            if toplevel is not None:
+            if toplevel is not None and not _outside_history(toplevel, folder):
                 worktree = _Worktree(toplevel, temp_dir / "tree")
                 _add_worktree(worktree)
                 root = worktree.path / folder.relative_to(toplevel)
                 _copy_working_changes(toplevel, worktree.path, folder.relative_to(toplevel))
+                root.mkdir(parents=True, exist_ok=True)
+                snapshot = None
             else:
                 root = temp_dir / "tree"
-                _copy_tree(folder, root, list_workspace_files(folder, settings))
-            root.mkdir(parents=True, exist_ok=True)
+                snapshot = _copy_tree(folder, root, settings)
             _link_heavy_dirs(folder, root)
-            _write_overrides(root, overrides)
+            written = _write_overrides(root, overrides)
+            if snapshot is None:
+                snapshot = _scan_tree(root, settings.max_file_bytes)
+            else:
+                for rel in written:
+                    if (
+                        not _is_junk_path(rel)
+                        and (copy := _read_file(root / rel, settings.max_file_bytes)) is not None
+                    ):
+                        snapshot[rel] = copy
             sandbox = cls(
                 folder=folder,
                 root=root,
@@ -141,7 +164,7 @@ class Sandbox:
                 worktree=worktree,
                 keep=keep,
             )
-            sandbox._record_base()
+            sandbox._record(snapshot, _clock_tick(temp_dir))
         except BaseException:
             _remove(temp_dir, worktree)
             raise
@@ -161,22 +184,43 @@ class Sandbox:
 
     def base_text(self, path: str) -> str | None:
         """The snapshot text of ``path`` (relative POSIX), None when absent or not text."""
-        return self._base.get(path)
+        data = self._base.get(path)
+        return None if data is None else _as_text(data)
 
     def changes(self) -> list[FileChange]:
         """What differs between the sandbox and its snapshot, sorted by path."""
-        current = dict(_text_files(self.root, self.settings.max_file_bytes))
+        max_bytes = self.settings.max_file_bytes
         changes: list[FileChange] = []
-        for path, base in self._base.items():
-            if path not in current:
-                if not os.path.lexists(self.root / path):
-                    changes.append(FileChange(path, base, None))
-            elif current[path] != base:
-                changes.append(FileChange(path, base, current[path]))
-        new = current.keys() - self._base.keys() - self._opaque
-        if new:
+        created: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for rel, entry in _walk_files(self.root):
+            seen.add(rel)
+            if rel in self._opaque:
+                continue
+            base = self._base.get(rel)
+            if base is not None and rel not in self._racy:
+                try:
+                    if _key(entry.stat(follow_symlinks=False)) == self._stats[rel]:
+                        continue
+                except OSError:
+                    continue
+            current = _read_file(Path(entry.path), max_bytes)
+            if current is None or current[0] is None or current[0] == base:
+                continue
+            new_text = _as_text(current[0])
+            if new_text is None:
+                continue
+            if base is None:
+                created.append((rel, new_text))
+            elif (old_text := _as_text(base)) is not None:
+                changes.append(FileChange(rel, old_text, new_text))
+        for rel, base in self._base.items():
+            gone = rel not in seen and not os.path.lexists(self.root / rel)
+            if gone and (old_text := _as_text(base)) is not None:
+                changes.append(FileChange(rel, old_text, None))
+        if created:
             kept = set(list_workspace_files(self.root, self.settings))
-            changes.extend(FileChange(path, None, current[path]) for path in new if path in kept)
+            changes.extend(FileChange(rel, None, text) for rel, text in created if rel in kept)
         return sorted(changes, key=lambda change: change.path)
 
     async def close(self) -> None:
@@ -190,9 +234,15 @@ class Sandbox:
         else:
             await asyncio.to_thread(_remove, self.temp_dir, self._worktree)
 
-    def _record_base(self) -> None:
-        for path, text in _text_files(self.root, self.settings.max_file_bytes, self._opaque):
-            self._base[path] = text
+    def _record(self, snapshot: Mapping[str, _Copy], tick_ns: int) -> None:
+        for rel, (data, key) in snapshot.items():
+            self._stats[rel] = key
+            if data is None:
+                self._opaque.add(rel)
+            else:
+                self._base[rel] = data
+            if max(key[1], key[2]) >= tick_ns:
+                self._racy.add(rel)
 
 
 # --- snapshot helpers -------------------------------------------------------------------
@@ -221,6 +271,21 @@ def _git_toplevel(folder: Path) -> Path | None:
     if head.returncode != 0:
         return None  # no commit yet: nothing to check out, copy instead
     return Path(top.stdout.decode().strip()).resolve()
+
+
+def _outside_history(toplevel: Path, folder: Path) -> bool:
+    """Whether the repository ignores ``folder`` or HEAD has nothing in it.
+
+    A worktree of HEAD would then hold none of its files (an ignored folder's files are
+    not even listed as untracked), so the folder is copied like any plain folder.
+    """
+    subdir = folder.relative_to(toplevel).as_posix()
+    if subdir == ".":
+        return False
+    if _git(toplevel, "check-ignore", "-q", "--", subdir, check=False).returncode == 0:
+        return True
+    tree = _git(toplevel, "ls-tree", "--name-only", "HEAD", "--", subdir, check=False)
+    return tree.returncode != 0 or not tree.stdout.strip()
 
 
 def _add_worktree(worktree: _Worktree) -> None:
@@ -262,13 +327,68 @@ def _skipped_untracked(rel: str) -> bool:
     return parts[0] in HEAVY_DIRS or any(_is_junk(part, True) for part in parts[:-1])
 
 
-def _copy_tree(folder: Path, root: Path, files: list[str]) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    for directory in sorted({os.path.dirname(path) for path in files} - {""}):
-        (root / directory).mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(COPY_WORKERS) as pool:
-        # shutil.copy keeps the executable bit; list() surfaces the first error
-        list(pool.map(lambda path: shutil.copy(folder / path, root / path), files))
+def _copy_tree(folder: Path, root: Path, settings: IndexSettings) -> dict[str, _Copy]:
+    """Copy the files the ignore rules keep; their bytes and keys, junk left out."""
+    files = list(iter_workspace_files(folder, settings))
+    root.mkdir(parents=True)
+    for directory in sorted({posixpath.dirname(rel) for rel, _ in files} - {""}):
+        os.makedirs(root / directory, exist_ok=True)
+    target = str(root)
+    max_bytes = settings.max_file_bytes
+
+    def copy(item: tuple[str, str]) -> _Copy:
+        return _copy_file(item[1], os.path.join(target, item[0]), max_bytes)
+
+    if COPY_WORKERS > 1:
+        with ThreadPoolExecutor(COPY_WORKERS) as pool:
+            copies = list(pool.map(copy, files, chunksize=64))
+    else:
+        copies = [copy(item) for item in files]
+    return {rel: c for (rel, _), c in zip(files, copies, strict=True) if not _is_junk_path(rel)}
+
+
+def _copy_file(source: str, target: str, max_bytes: int) -> _Copy:
+    """Copy one file (symlinks followed), keeping its bytes when they fit ``max_bytes``.
+
+    Reading into memory and writing from it is as fast as an in-kernel copy for source
+    files and gives the snapshot base for free. The permission bits are kept (less umask).
+    """
+    fd_in = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        stat = os.fstat(fd_in)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd_out = os.open(target, flags, stat.st_mode & 0o777)
+        try:
+            data: bytes | None = None
+            if stat.st_size <= max_bytes:
+                data = _read_all(fd_in, stat.st_size)
+                _write_all(fd_out, data)
+                if len(data) > max_bytes:
+                    data = None
+            else:
+                while os.sendfile(fd_out, fd_in, None, 1 << 30):
+                    pass
+            return data, _key(os.fstat(fd_out))
+        finally:
+            os.close(fd_out)
+    finally:
+        os.close(fd_in)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    data = os.read(fd, size + 1)
+    if len(data) <= size:  # a regular file returns less only at its end
+        return data
+    chunks = [data]
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _link_heavy_dirs(folder: Path, root: Path) -> None:
@@ -281,7 +401,9 @@ def _link_heavy_dirs(folder: Path, root: Path) -> None:
         (root / name).symlink_to(source.resolve(), target_is_directory=True)
 
 
-def _write_overrides(root: Path, overrides: Mapping[str, str]) -> None:
+def _write_overrides(root: Path, overrides: Mapping[str, str]) -> list[str]:
+    """Write the unsaved buffers; their relative POSIX paths."""
+    written: list[str] = []
     for rel, text in overrides.items():
         try:
             target = resolve_inside(root, rel)
@@ -291,6 +413,8 @@ def _write_overrides(root: Path, overrides: Mapping[str, str]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        written.append(relative_posix(root, target))
+    return written
 
 
 def _is_junk(name: str, is_dir: bool) -> bool:
@@ -299,42 +423,74 @@ def _is_junk(name: str, is_dir: bool) -> bool:
     return name in JUNK_NAMES or name.endswith(JUNK_SUFFIXES)
 
 
-def _text_files(
-    root: Path, max_bytes: int, opaque: set[str] | None = None
-) -> Iterator[tuple[str, str]]:
-    """(relative path, text) of every regular text file, skipping junk and symlinks.
+def _is_junk_path(rel: str) -> bool:
+    *dirs, name = rel.split("/")
+    return any(_is_junk(part, True) for part in dirs) or _is_junk(name, False)
 
-    Files that are binary, undecodable or larger than ``max_bytes`` are added to ``opaque``.
-    """
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if not _is_junk(d, True) and not os.path.islink(os.path.join(directory, d))
-        ]
-        rel_dir = os.path.relpath(directory, root)
-        for name in filenames:
-            if _is_junk(name, False) or name == ".git":
+
+def _walk_files(root: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(relative POSIX path, entry) of every regular file, outside junk and linked folders."""
+    stack = [(str(root), "")]
+    while stack:
+        directory, rel_dir = stack.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not _is_junk(entry.name, True):
+                        stack.append((entry.path, rel))
+                elif entry.is_file(follow_symlinks=False) and not _is_junk(entry.name, False):
+                    yield rel, entry
+            except OSError:
                 continue
-            full = os.path.join(directory, name)
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}".replace(os.sep, "/")
-            text = _read_text(full, max_bytes)
-            if text is None:
-                if opaque is not None:
-                    opaque.add(rel)
-                continue
-            yield rel, text
 
 
-def _read_text(path: str, max_bytes: int) -> str | None:
-    if os.path.islink(path):
-        return None
+def _scan_tree(root: Path, max_bytes: int) -> dict[str, _Copy]:
+    """The snapshot of a tree already in place (a git worktree)."""
+    found: dict[str, _Copy] = {}
+    for rel, entry in _walk_files(root):
+        copy = _read_file(Path(entry.path), max_bytes)
+        if copy is not None:
+            found[rel] = copy
+    return found
+
+
+def _read_file(path: Path, max_bytes: int) -> _Copy | None:
+    """Bytes (None above ``max_bytes``) and key of a regular file; None for anything else."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return None
-    if len(data) > max_bytes or b"\x00" in data[:BINARY_SNIFF_BYTES]:
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return None
+        data = _read_all(fd, stat.st_size) if stat.st_size <= max_bytes else None
+        return (data if data is None or len(data) <= max_bytes else None), _key(stat)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _key(stat: os.stat_result) -> _Key:
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+def _clock_tick(temp_dir: Path) -> int:
+    """The file system's time now: files stamped at or after it may change unseen."""
+    stamp = temp_dir / ".snapshot-stamp"
+    stamp.touch()
+    stat = stamp.stat()
+    return min(stat.st_mtime_ns, stat.st_ctime_ns)
+
+
+def _as_text(data: bytes) -> str | None:
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         return None
     try:
         return data.decode("utf-8")
