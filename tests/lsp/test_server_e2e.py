@@ -213,31 +213,6 @@ async def test_workspace_folders_are_added_indexed_searched_and_removed(
         await request(client, "delegate/search", {"query": "greeting", "folder": second.as_uri()})
 
 
-async def test_a_saved_file_becomes_searchable(start_server: Any, tmp_path: Path) -> None:
-    folder = copy_workspace("pyproj", tmp_path)
-    client = await start_server([folder])
-    await wait_for(lambda: index_ended(client, folder))
-    query = {"query": "refund_invoice"}
-    assert not any(
-        h["path"] == "src/payments.py"
-        for h in (await request(client, "delegate/search", query))["hits"]
-    )
-
-    path = folder / "src" / "payments.py"
-    path.write_text("def refund_invoice(invoice_id: str) -> None:\n    pass\n")
-    uri = open_file(client, path)
-    client.text_document_did_save(
-        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-    )
-    hits: list[dict[str, Any]] = []
-    for _ in range(200):
-        hits = (await request(client, "delegate/search", query))["hits"]
-        if any(h["path"] == "src/payments.py" for h in hits):
-            break
-        await wait_for(lambda: True)
-    assert hits[0]["path"] == "src/payments.py" and hits[0]["symbol"] == "refund_invoice"
-
-
 async def test_api_key_is_used_but_never_logged(start_server: Any, tmp_path: Path) -> None:
     folder = copy_workspace("pyproj", tmp_path)
     client = await start_server([folder])

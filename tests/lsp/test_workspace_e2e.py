@@ -1,6 +1,6 @@
 """The workspace as the editor changes it, end to end.
 
-File events from the editor (watched files, renames, deletes) keep ``delegate/search`` in
+File events from the editor (saves, watched files, renames, deletes) keep ``delegate/search`` in
 step with the disk. A task's sandbox sees the unsaved buffer the user is looking at, and
 with ``autonomy = "apply-when-green"`` — set for this folder only, through
 ``workspace/configuration`` with the folder's scopeUri — a green, approved change is
@@ -24,7 +24,7 @@ from pytest_lsp import LanguageClient
 
 from tests.fakes.fake_anthropic import FakeAnthropic, RecordedRequest, Reply, Turn, text, tool_use
 from tests.lsp.conftest import copy_workspace, progress_titled, wait_for
-from tests.lsp.helpers import Editor, command, negotiated, request
+from tests.lsp.helpers import Editor, command, negotiated, open_file, request
 
 pytestmark = pytest.mark.slow
 
@@ -53,7 +53,7 @@ def index_ended(client: LanguageClient, folder: Path) -> bool:
     return any(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
 
 
-async def test_watched_files_renames_and_deletes_keep_search_in_step(
+async def test_saves_watched_files_renames_and_deletes_keep_search_in_step(
     start_server: Any, tmp_path: Path
 ) -> None:
     folder = copy_workspace("pyproj", tmp_path)
@@ -77,10 +77,16 @@ async def test_watched_files_renames_and_deletes_keep_search_in_step(
             return all(s != symbol for _, s in found)
         return all(p != path for p, _ in found)  # the file is gone from the index
 
-    # created on disk, announced as a watched-file event
+    # written and saved in the editor
     created.write_text("def refund_invoice(invoice_id: str) -> None:\n    pass\n")
-    watched(created, types.FileChangeType.Created)
+    uri = open_file(client, created)
+    client.text_document_did_save(
+        types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     await eventually(lambda: has("refund_invoice", "src/payments.py"))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
 
     # changed: the new symbol is found, the old one is gone
     created.write_text("def settle_invoice(invoice_id: str) -> None:\n    pass\n")
@@ -99,16 +105,28 @@ async def test_watched_files_renames_and_deletes_keep_search_in_step(
     await eventually(lambda: has("settle_invoice", "src/billing.py"))
     assert await lacks("settle_invoice", "src/payments.py")
 
-    # deleted by the editor, and deleted behind its back (a watched-file event)
+    # deleted by the editor
     renamed.unlink()
     client.workspace_did_delete_files(
         types.DeleteFilesParams(files=[types.FileDelete(uri=renamed.as_uri())])
     )
     await eventually(lambda: lacks("settle_invoice", "src/billing.py"))
     assert "src/shapes.py" in {path for path, _ in await hits(client, "circle_area")}
-    (folder / "src" / "shapes.py").unlink()
-    watched(folder / "src" / "shapes.py", types.FileChangeType.Deleted)
-    await eventually(lambda: lacks("circle_area", "src/shapes.py"))
+
+    # one watched-files batch: a file created and another deleted behind the editor's back
+    shapes, extra = folder / "src" / "shapes.py", folder / "src" / "ledger.py"
+    shapes.unlink()
+    extra.write_text("def post_ledger_entry(amount: int) -> None:\n    pass\n")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[
+                types.FileEvent(uri=shapes.as_uri(), type=types.FileChangeType.Deleted),
+                types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Created),
+            ]
+        )
+    )
+    await eventually(lambda: has("post_ledger_entry", "src/ledger.py"))
+    assert await lacks("circle_area", "src/shapes.py")
 
 
 UNSAVED = "LIMIT = 99  # typed, never saved\n"
