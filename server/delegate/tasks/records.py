@@ -41,9 +41,9 @@ class TaskRecord:
     start_line: int | None = None
     end_line: int | None = None
     symbol: str | None = None
-    # the ``delegate:`` comment this task came from (0-based {start,end}{Line,Character});
-    # the proposal removes it once the task is done
-    trigger: dict[str, int] | None = None
+    # the range of the ``delegate:`` comment this task came from, as the code action sent it
+    # ({"start": {"line", "character"}, "end": {...}}, 0-based); the proposal removes it
+    trigger: dict[str, Any] | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
 

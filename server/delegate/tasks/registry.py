@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from delegate.agent.task import EventSink, TaskEvent, TaskResult, TaskSpec
 from delegate.tasks.records import TaskRecord
@@ -105,7 +106,7 @@ class TaskRegistry:
         if self._slots is not None:
             self._notifier = asyncio.ensure_future(self._notify_slots())
 
-    def submit(self, spec: TaskSpec, *, trigger: dict[str, int] | None = None) -> TaskRecord:
+    def submit(self, spec: TaskSpec, *, trigger: dict[str, Any] | None = None) -> TaskRecord:
         """Queue ``spec``; returns its record at once. Must be called from the event loop."""
         record = TaskRecord(
             task_id=spec.task_id,
