@@ -8,12 +8,13 @@ time of the same files, one-file update latency p50/p95 (20 edits), and hybrid /
 vector search latency p50/p95 (50 queries).  Numbers go to stdout as a Markdown table;
 bench/RESULTS.md quotes them.  This is a script, never a test.
 
-    .venv/bin/python bench/index.py [--corpus both|stdlib|django] [--workers N]
+    .venv/bin/python bench/index.py [--corpus both|stdlib|django] [--workers N] [--index-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import resource
@@ -175,6 +176,17 @@ def raw_parse_seconds(folder: Path, settings: IndexSettings) -> tuple[float, int
     return time.perf_counter() - started, len(files)
 
 
+class KeepMessages(logging.Handler):
+    """Collects the index's debug log (its per-stage timings) for the report."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class PeakRss:
     """Samples the RSS of this process and its children (the pool) every 50 ms."""
 
@@ -215,6 +227,11 @@ def main() -> int:
     ap.add_argument("--corpus", choices=("both", "stdlib", "django"), default="both")
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--keep", action="store_true", help="reuse an existing index (no full run)")
+    ap.add_argument(
+        "--index-only",
+        action="store_true",
+        help="only the full index (time, RSS, stage breakdown): for quick iterations",
+    )
     ap.add_argument("--raw-parse-only", metavar="DIR", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.raw_parse_only:
@@ -240,15 +257,29 @@ def main() -> int:
         text=True,
     ).stdout.split()
     raw_seconds, walked = float(raw[0]), int(raw[1])
+    timings = KeepMessages()
+    index_log = logging.getLogger("delegate.index")
+    index_log.setLevel(logging.DEBUG)
+    index_log.addHandler(timings)
     with WorkspaceIndex.open(folder, settings) as index:
         with PeakRss() as rss:
             started = time.perf_counter()
             stats = index.update()
             full_seconds = time.perf_counter() - started
+        stage_log = [m for m in timings.messages if m.startswith("update of")]
+        index_log.removeHandler(timings)
         peak_rss = rss.peak
         self_max = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         child_max = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
         info = index.stats()
+        if args.index_only:
+            print(
+                f"raw parse {raw_seconds:.2f} s, full index {full_seconds:.2f} s "
+                f"({full_seconds / raw_seconds:.2f}×), peak RSS {peak_rss / 2**20:.0f} MB, "
+                f"{info['files']} files, {info['chunks']} chunks"
+            )
+            print(f"stages: {stage_log[-1] if stage_log else '(not logged)'}")
+            return 0
 
         target = (
             next(p for p in sorted((folder / "stdlib").rglob("*.py")) if p.name == "textwrap.py")
@@ -314,6 +345,7 @@ def main() -> int:
         )
     print(f"| repo map, first call (builds graph) | {map_first:.1f} s | |")
     print(f"\nupdate stats: {stats}")
+    print(f"\nstages of the full index: {stage_log[-1] if stage_log else '(not logged)'}")
     return 0
 
 

@@ -26,7 +26,7 @@ import ctypes
 import gc
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -40,6 +40,7 @@ from lancedb.rerankers import RRFReranker
 from delegate.index.model import Chunk
 from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
+from delegate.index.timings import StageTimer
 
 SCHEMA_VERSION = "2"
 VECTOR_INDEX_MIN_ROWS = 20_000
@@ -282,11 +283,16 @@ class IndexStore:
             self._symbols.add(data)
             self._writes_since_optimize += 1
 
-    def upsert_files(self, rows: Sequence[FileRow]) -> None:
+    def upsert_files(self, rows: Sequence[FileRow], *, all_new: bool = False) -> None:
+        """Insert or replace these files' rows; ``all_new`` promises none exists yet."""
         if not rows:
             return
         data = pa.Table.from_pylist([r.__dict__ for r in rows], schema=FILE_SCHEMA)
         with self._write_lock:
+            if all_new:
+                self._files.add(data)
+                self._writes_since_optimize += 1
+                return
             (
                 self._files.merge_insert("path")
                 .when_matched_update_all()
@@ -306,12 +312,13 @@ class IndexStore:
     def needs_optimize(self, threshold: int = 24) -> bool:
         return self._writes_since_optimize >= threshold
 
-    def optimize(self, *, force: bool = False) -> None:
+    def optimize(self, *, force: bool = False, timer: StageTimer | None = None) -> None:
         """Compact fragments, fold new rows into the indexes, drop old versions.
 
         Run after a full update and after every few small ones, so the folder does not
         grow with every keystroke-triggered update.
         """
+        timer = timer or StageTimer()
         with self._write_lock:
             if not force and self._writes_since_optimize < 24:
                 return
@@ -320,10 +327,62 @@ class IndexStore:
             # at once; LanceDB warns about exactly that trade-off.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
-                for table in (self._chunks, self._files, self._symbols, self._meta):
-                    table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
+                for name, table in (
+                    ("chunks", self._chunks),
+                    ("files", self._files),
+                    ("symbols", self._symbols),
+                    ("meta", self._meta),
+                ):
+                    with timer.stage(f"optimize {name}"):
+                        table.optimize(cleanup_older_than=timedelta(0), delete_unverified=True)
             self._writes_since_optimize = 0
-            self._ensure_vector_index()
+            with timer.stage("vector index"):
+                self._ensure_vector_index()
+
+    def is_empty(self) -> bool:
+        """No chunks yet: the next update is a first build (see :meth:`finish_first_build`)."""
+        return self.count_chunks() == 0
+
+    def finish_first_build(self, *, timer: StageTimer | None = None) -> None:
+        """Index a table that was empty before this update, in one pass, without compaction.
+
+        A first build writes large batches (a few thousand rows each), which are already a
+        good layout, so rewriting them (``optimize``'s compaction) would only cost time.
+        The full-text and scalar indexes are built from scratch over all rows — faster
+        than folding every new row into the empty indexes — and the vector index is built
+        alongside them in a second thread (LanceDB releases the GIL), so the two builds
+        share the cores.  Old versions are left for the next :meth:`optimize`.
+        """
+        timer = timer or StageTimer()
+        with self._write_lock:
+            vector = threading.Thread(
+                target=self._timed, args=(timer, "vector index", self._ensure_vector_index)
+            )
+            vector.start()
+            try:
+                with timer.stage("full-text index"):
+                    self._chunks.create_index(
+                        "terms",
+                        config=FTS(stem=True, remove_stop_words=False),
+                        name="terms_idx",
+                        replace=True,
+                    )
+                with timer.stage("scalar indexes"):
+                    self._chunks.create_index("path", config=BTree(), name="path_idx", replace=True)
+                    self._symbols.create_index(
+                        "name", config=BTree(), name="name_idx", replace=True
+                    )
+                    self._symbols.create_index(
+                        "path", config=BTree(), name="path_idx", replace=True
+                    )
+            finally:
+                vector.join()
+            self._writes_since_optimize = 0
+
+    @staticmethod
+    def _timed(timer: StageTimer, name: str, work: Callable[[], None]) -> None:
+        with timer.stage(name):
+            work()
 
     def _ensure_vector_index(self) -> None:
         rows = self._chunks.count_rows()

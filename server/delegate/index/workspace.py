@@ -39,6 +39,7 @@ from delegate.index.search import SearchFilters, SearchMode, search_store
 from delegate.index.sql import equals
 from delegate.index.store import FileRow, IndexStore
 from delegate.index.symbol_columns import SymbolColumns
+from delegate.index.timings import StageTimer
 from delegate.index.tokens import identifiers
 from delegate.settings import IndexSettings
 
@@ -66,7 +67,8 @@ def state_dir(folder: Path) -> Path:
 class _PendingWrites:
     """Results waiting to be written together, so LanceDB sees few large writes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, all_new: bool = False) -> None:
+        self.all_new = all_new  # a first build: no file has rows yet
         self._reset()
 
     def _reset(self) -> None:
@@ -92,16 +94,21 @@ class _PendingWrites:
     def full(self) -> bool:
         return len(self.chunks) >= WRITE_BATCH_CHUNKS or len(self.files) >= WRITE_BATCH_FILES
 
-    def flush(self, store: IndexStore, embedder: Embedder) -> int:
+    def flush(self, store: IndexStore, embedder: Embedder, timer: StageTimer) -> int:
         """Embed what is still owed, write chunks and symbols, then the files rows."""
-        embed_missing(self.results, embedder)
+        with timer.stage("embed (parent)"):
+            embed_missing(self.results, embedder)
         if self.replace_paths:
-            store.delete_paths(self.replace_paths, files_too=False)
+            with timer.stage("delete replaced"):
+                store.delete_paths(self.replace_paths, files_too=False)
         if self.chunks:
             vectors = [r.vectors for r in self.results if r.vectors is not None and len(r.chunks)]
-            store.add_chunks(self.chunks, self.terms, np.concatenate(vectors))
-        store.add_symbols(self.symbols)
-        store.upsert_files(self.files)
+            with timer.stage("write chunks"):
+                store.add_chunks(self.chunks, self.terms, np.concatenate(vectors))
+        with timer.stage("write symbols"):
+            store.add_symbols(self.symbols)
+        with timer.stage("write files"):
+            store.upsert_files(self.files, all_new=self.all_new)
         written = len(self.chunks)
         self._reset()
         return written
@@ -198,6 +205,7 @@ class WorkspaceIndex:
         self._require_writer()
         with self._update_lock:
             started = time.perf_counter()
+            timer = StageTimer()
             rebuilt, reason = bool(self._pending_rebuild), self._pending_rebuild
             if rebuild:
                 self._store.delete_paths(sorted(self._store.file_rows()))
@@ -205,12 +213,16 @@ class WorkspaceIndex:
                 rebuilt, reason = True, reason or "rebuild requested"
                 log.info("rebuilding the index of %s: %s", self.folder, reason)
             self._pending_rebuild = ""
-            walk = walk_folder(self.folder, self.settings)
-            known = self._store.file_rows()
-            orphans = self._store.chunk_paths() - known.keys()
+            with timer.stage("walk"):
+                walk = walk_folder(self.folder, self.settings)
+            with timer.stage("load files table"):
+                known = self._store.file_rows()
+                orphans = self._store.chunk_paths() - known.keys()
+                first_build = not known and self._store.is_empty()
             if orphans:
                 log.info("removing %d files' leftovers of an interrupted update", len(orphans))
-                self._store.delete_paths(sorted(orphans), files_too=False)
+                with timer.stage("delete orphans"):
+                    self._store.delete_paths(sorted(orphans), files_too=False)
             on_disk = {e.path: e for e in walk.files}
             removed = {p: known[p].hash for p in known.keys() - on_disk.keys()}
             jobs = [
@@ -229,12 +241,19 @@ class WorkspaceIndex:
                 progress=progress,
                 total=len(walk.files),
                 fresh=frozenset(j.path for j in jobs if j.path not in known),
+                timer=timer,
+                first_build=first_build,
             )
             cancelled = cancel is not None and cancel.is_set()
             if removed and not cancelled:
-                self._store.delete_paths(sorted(removed))
-            self._store.optimize(force=True)
+                with timer.stage("delete removed"):
+                    self._store.delete_paths(sorted(removed))
+            if first_build and not cancelled:
+                self._store.finish_first_build(timer=timer)
+            else:
+                self._store.optimize(force=True, timer=timer)
             self._last_update = time.time()
+            log.debug("update of %s: %s", self.folder, timer.summary())
             return UpdateStats(
                 files_total=len(walk.files),
                 files_changed=changed,
@@ -258,16 +277,19 @@ class WorkspaceIndex:
         total: int | None = None,
         override_paths: frozenset[str] = frozenset(),
         fresh: frozenset[str] = frozenset(),
+        timer: StageTimer | None = None,
+        first_build: bool = False,
     ) -> tuple[int, int, int]:
         """Index ``jobs`` and write the results.
 
         ``removed`` loses the paths that turn out to be renamed and gains the known paths
         that can no longer be read; ``fresh`` paths are known to have no rows yet.
         """
+        timer = timer or StageTimer()
         total = len(jobs) if total is None else total
         unchanged_before = total - len(jobs)
         moved_from = {h: p for p, h in removed.items()}
-        pending = _PendingWrites()
+        pending = _PendingWrites(all_new=first_build)
         changed = written = done = 0
         results: Iterator[IndexedFile] = index_files(
             self.folder,
@@ -277,7 +299,7 @@ class WorkspaceIndex:
             moved_hashes=frozenset(moved_from),
             cancel=cancel,
         )
-        for result in results:
+        for result in timer.timed_iter("wait for pool", results):
             done += 1
             mtime = OVERRIDE_MTIME if result.path in override_paths else result.mtime_ns
             if result.status == "skipped":
@@ -292,7 +314,7 @@ class WorkspaceIndex:
                     pending.add(result, mtime, replace=result.path not in fresh)
                     changed += 1
                 else:
-                    written += pending.flush(self._store, self._embedder)
+                    written += pending.flush(self._store, self._embedder, timer)
                     del removed[old]
                     self._store.rename_path(old, result.path)
                     pending.add(result, mtime, replace=False)
@@ -301,10 +323,10 @@ class WorkspaceIndex:
                 pending.add(result, mtime, replace=result.path not in fresh)
                 changed += result.status == "parsed"
             if pending.full():
-                written += pending.flush(self._store, self._embedder)
+                written += pending.flush(self._store, self._embedder, timer)
             if progress is not None:
                 progress(unchanged_before + done, total)
-        written += pending.flush(self._store, self._embedder)
+        written += pending.flush(self._store, self._embedder, timer)
         return changed, written, done
 
     def update_files(
