@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,32 @@ async def test_grep_bad_regex_and_no_match(root: Path) -> None:
 
 
 # --- read_file and list_dir -----------------------------------------------------------
+
+
+async def test_grep_keeps_up_with_edits_between_calls(root: Path) -> None:
+    """One context for several calls, as in a task: the cached listing and texts never
+    hide a file created, deleted, rewritten in place, or newly ignored."""
+    ctx = context(root)
+    time.sleep(1.1)  # what changed within the last second is never cached: let it settle
+    assert "shop/cart.py:6:" in (await call(ctx, "grep", pattern="checkout")).text
+    await call(
+        ctx,
+        "str_replace_based_edit_tool",
+        command="create",
+        path="shop/pay.py",
+        file_text="def checkout_fast():\n    pass\n",
+    )
+    (root / "lib" / "deep").mkdir(parents=True)  # as a test run would, not through the editor
+    (root / "lib" / "deep" / "more.py").write_text("checkout_deep = 1\n")
+    (root / "tests" / "test_cart.py").unlink()
+    cart = root / "shop" / "cart.py"
+    cart.write_text(cart.read_text().replace("checkout", "checkouT"))  # same size, in place
+    out = (await call(ctx, "grep", pattern="checkout")).text
+    assert "shop/pay.py:1:" in out and "lib/deep/more.py:1:" in out
+    assert "shop/cart.py" not in out and "tests/test_cart.py" not in out
+    (root / ".gitignore").write_text("*.log\nlib/\n")
+    out = (await call(ctx, "grep", pattern="checkout")).text
+    assert "lib/deep/more.py" not in out and "shop/pay.py:1:" in out
 
 
 async def test_read_file_numbers_lines_and_ranges(root: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from delegate.agent.edit_tool import EditError
+from delegate.agent.file_listing import WorkspaceFiles
 from delegate.agent.paths import PathEscape
 from delegate.agent.task import TestReport
 from delegate.agent.testrunner import ProgressSink, SelectionError, TestRunner
@@ -84,6 +85,11 @@ class ToolContext:
     finish_state: FinishState = field(default_factory=FinishState)
     test_reports: list[TestReport] = field(default_factory=list)  # every run_tests result
     on_test_progress: ProgressSink | None = None
+    # the sandbox's file list and texts, kept between calls while they do not change
+    workspace_files: WorkspaceFiles = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.workspace_files = WorkspaceFiles(self.sandbox_root, self.settings.index)
 
 
 class ToolInputError(ValueError):

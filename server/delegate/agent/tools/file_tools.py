@@ -2,7 +2,9 @@
 
 Unlike the index tools these see the agent's own edits. Every path goes through
 :func:`delegate.agent.paths.resolve_inside`; ``grep`` searches the files the project's
-ignore rules keep (the same rules as the index), skipping binary and very large files.
+ignore rules keep (the same rules as the index), skipping binary and very large files;
+the list and the texts are kept per task in :class:`delegate.agent.file_listing.WorkspaceFiles`
+and re-read only when they change.
 Outputs are capped in lines and characters and say how much was left out.
 """
 
@@ -18,7 +20,7 @@ from typing import Any, ClassVar
 import pathspec
 
 from delegate.agent.edit_tool import number_lines
-from delegate.agent.file_listing import list_workspace_files
+from delegate.agent.file_listing import read_text
 from delegate.agent.paths import relative_posix, resolve_inside
 from delegate.agent.tools.base import (
     BaseTool,
@@ -74,15 +76,14 @@ class Grep(BaseTool):
         return await asyncio.to_thread(self._grep, regex, glob, limit)
 
     def _grep(self, regex: re.Pattern[str], glob: str | None, limit: int) -> str:
-        root = self.ctx.sandbox_root
-        settings = self.ctx.settings.index
+        files = self.ctx.workspace_files
         spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
         matches: list[str] = []
         more = False
-        for path in list_workspace_files(root, settings):
+        for path in files.paths():
             if spec is not None and not spec.match_file(path):
                 continue
-            text = _read_small_text(root / path, settings.max_file_bytes)
+            text = files.text(path)
             if text is None:
                 continue
             for match in regex.finditer(text):
@@ -135,7 +136,7 @@ class ReadFile(BaseTool):
             raise ToolInputError(f"{path} is a directory; use list_dir")
         if not target.is_file():
             raise ToolInputError(f"{path} does not exist")
-        text = _read_small_text(target, self.ctx.settings.index.max_file_bytes)
+        text = read_text(target, self.ctx.settings.index.max_file_bytes)
         if text is None:
             raise ToolInputError(f"{path} is binary, not UTF-8, or too large to read")
         lines = text.splitlines()
@@ -211,17 +212,3 @@ def _list(real_root: Path, target: Path, depth: int) -> list[str]:
 
     walk(target, 1)
     return entries
-
-
-def _read_small_text(path: Path, max_bytes: int) -> str | None:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(max_bytes + 1)
-    except OSError:
-        return None
-    if len(data) > max_bytes or b"\x00" in data[:8192]:
-        return None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
