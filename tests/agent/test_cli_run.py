@@ -57,3 +57,32 @@ def test_run_prints_plan_tests_and_diff_then_trace_reads_back(
     trace_out = capsys.readouterr().out
     assert "model_response" in trace_out and "tool_call" in trace_out and "test_run" in trace_out
     assert KEY not in trace_out
+
+
+def test_run_indexes_the_folder_so_the_agent_can_search_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = project(tmp_path, "calc")
+    config = folder / ".delegate"
+    config.mkdir()
+    command = json.dumps(TEST_COMMAND)
+    (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
+    script = [
+        Reply([tool_use("search_code", {"query": "clamp a value into a range"})]),
+        Reply([tool_use("find_symbol", {"name": "clamp"})]),
+        Reply([text("Plan: nothing to change")]),
+        Reply([tool_use("finish", {"summary": "looked around"})]),
+        Reply([text('{"approved": true, "notes": []}')]),
+    ]
+    with FakeAnthropic(script) as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        main(["run", "look at clamp", "--folder", str(folder)])
+        search_result = fake.requests[1].tool_results()[0]
+        symbol_result = fake.requests[2].tool_results()[0]
+    err = capsys.readouterr().err
+    assert "index up to date" in err
+    assert "calc.py" in json.dumps(search_result) and "unavailable" not in json.dumps(search_result)
+    assert "def clamp" in json.dumps(symbol_result) or "calc.py" in json.dumps(symbol_result)
+    # the repo map of the indexed folder is part of the prompt
+    assert "calc.py" in fake.requests[0].system_text

@@ -19,7 +19,11 @@ import sys
 import uuid
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from delegate.index.workspace import WorkspaceIndex
+    from delegate.settings import Settings
 
 HELP = "run a delegated coding task in a sandbox and print the proposed change"
 _FILE_SPEC = re.compile(r"^(?P<path>.+?)(?::(?P<start>\d+)(?:-(?P<end>\d+))?)?$")
@@ -104,7 +108,14 @@ def run(args: argparse.Namespace) -> int:
         )
 
     print(f"delegate: task {task_id}", file=sys.stderr)
-    result = asyncio.run(run_task(spec, settings, api_key=api_key, events=progress))
+    index = _open_index(folder, settings)
+    try:
+        result = asyncio.run(
+            run_task(spec, settings, api_key=api_key, index=index, events=progress)
+        )
+    finally:
+        if index is not None:
+            index.close()
     applied: dict[str, Any] | None = None
     if args.apply and result.state == "succeeded" and result.changes:
         applied = _apply(task_id, result.changes, folder)
@@ -121,6 +132,35 @@ def run(args: argparse.Namespace) -> int:
     if result.state != "succeeded":
         return 1
     return 1 if applied is not None and applied["conflicted"] else 0
+
+
+def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:
+    """The folder's index, brought up to date, for the agent's search tools.
+
+    A language server holding the writer lock is fine: its index is current, so it is read
+    as it is. Without any index the agent still works, only without code search.
+    """
+    from delegate.index.lock import IndexLocked
+    from delegate.index.workspace import WorkspaceIndex
+
+    try:
+        index = WorkspaceIndex.open(folder, settings.index)
+    except IndexLocked as exc:
+        print(f"delegate: {exc}; using the index as it is", file=sys.stderr)
+        return WorkspaceIndex.open(folder, settings.index, read_only=True)
+    except Exception as exc:  # search is a help to the agent, not a requirement
+        print(
+            f"delegate: the index is unavailable ({exc}); the agent works without code search",
+            file=sys.stderr,
+        )
+        return None
+    stats = index.update()
+    print(
+        f"delegate: index up to date ({stats.files_total} files, {stats.files_changed} changed, "
+        f"{stats.seconds:.1f} s)",
+        file=sys.stderr,
+    )
+    return index
 
 
 def _apply(task_id: str, changes: Any, folder: Path) -> dict[str, Any]:

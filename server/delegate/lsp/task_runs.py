@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
@@ -184,10 +184,8 @@ async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: Event
     state = ls.session.folders.get(spec.folder)
     settings = state.settings if state else ls.session.settings()
     index = state.indexer.index if state else None
-    # WorkspaceIndex provides what the engine's CodeIndex protocol asks for; the protocol's
-    # signatures are looser than mypy can match structurally (reported to the agent side)
     result: TaskResult = await run_task(
-        spec, settings, api_key=ls.session.api_key, index=cast(Any, index), events=events
+        spec, settings, api_key=ls.session.api_key, index=index, events=events
     )
     return result
 
