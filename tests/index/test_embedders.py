@@ -17,6 +17,7 @@ from delegate.index.embedders import (
     make_embedder,
 )
 from delegate.index.tokens import code_tokens, search_terms, split_identifier
+from delegate.index.vocabulary import Vocabulary
 from delegate.settings import IndexSettings
 
 
@@ -139,3 +140,43 @@ def test_minilm_for_real() -> None:
     assert vectors.shape == (3, embedder.dim) and embedder.dim == 384
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
     assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2])
+
+
+TEXTS = [
+    "def parseArgs(self, the_argv): return None  # 42 x",
+    "",
+    "class HTTPResponse(BaseResponse): http_response = HTTPResponse()",
+    "parse args parse ARGS parseArgs",
+]
+
+
+def test_vocabulary_gives_exactly_the_code_tokens_of_each_text() -> None:
+    vocabulary = Vocabulary()
+    for _ in range(2):  # the second round finds every word already known
+        batch = vocabulary.tokenize(TEXTS)
+        for i, text in enumerate(TEXTS):
+            expected = list(code_tokens(text))
+            ids = batch.tokens[batch.offsets[i] : batch.offsets[i + 1]]
+            assert [vocabulary.token_names[t] for t in ids] == expected
+            assert batch.terms[i] == " ".join(expected)
+
+
+def test_hashing_vectors_do_not_depend_on_what_the_embedder_saw_before() -> None:
+    fresh = HashingEmbedder().embed(TEXTS)
+    used = HashingEmbedder()
+    used.vocabulary.max_words = 3  # forces a fresh vocabulary (a new generation) on reuse
+    used.embed(["some other words entirely", "zipfile ZipInfo"])
+    generation = used.vocabulary.generation
+    np.testing.assert_allclose(used.embed(TEXTS), fresh, rtol=1e-6)
+    np.testing.assert_allclose(used.embed(TEXTS[::-1]), fresh[::-1], rtol=1e-6)
+    assert used.vocabulary.generation > generation
+
+
+def test_hashing_uses_sublinear_term_frequency_per_signed_bucket() -> None:
+    embedder = HashingEmbedder(64)
+    once, thrice = embedder.embed(["zebra", "zebra zebra zebra"])
+    np.testing.assert_allclose(once, thrice, rtol=1e-6)  # one token: same direction
+    mixed = embedder.embed(["zebra zebra zebra giraffe"])[0]
+    zebra, giraffe = embedder.embed(["zebra", "giraffe"])
+    expected = (1 + np.log(3)) * zebra + giraffe
+    np.testing.assert_allclose(mixed, expected / np.linalg.norm(expected), rtol=1e-5)

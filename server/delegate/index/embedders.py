@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -28,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from delegate.index.model import Chunk
-from delegate.index.tokens import code_token_list
+from delegate.index.vocabulary import GrowingInts, TokenizedTexts, Vocabulary
 from delegate.settings import IndexSettings
 
 Side = Literal["document", "query"]
@@ -68,13 +67,20 @@ def normalise_rows(matrix: npt.NDArray[Any]) -> Vectors:
 
 
 class HashingEmbedder:
-    """Signed feature hashing of code sub-tokens with sublinear term frequency."""
+    """Signed feature hashing of code sub-tokens with sublinear term frequency.
+
+    Texts are tokenised by a per-process :class:`~delegate.index.vocabulary.Vocabulary`
+    into integer token ids; each token's signed bucket is computed once and kept in an
+    array indexed by token id, so embedding a batch is a handful of numpy calls.
+    """
 
     VERSION = 1
 
     def __init__(self, dim: int = 512) -> None:
         self._dim = dim
-        self._buckets: dict[str, int] = {}
+        self.vocabulary = Vocabulary()
+        self._signed = GrowingInts()  # token id -> ±(bucket + 1)
+        self._generation = self.vocabulary.generation
 
     @property
     def id(self) -> str:
@@ -85,31 +91,35 @@ class HashingEmbedder:
         return self._dim
 
     def _signed_bucket(self, feature: str) -> int:
-        """``±(bucket + 1)``: the bucket and the sign of a feature in one cached int."""
+        """``±(bucket + 1)``: the bucket and the sign of a feature in one int."""
         h = zlib.crc32(feature.encode("utf-8"))
-        signed = (h % self._dim + 1) * (1 if (h >> 31) & 1 else -1)
-        if len(self._buckets) > 500_000:  # bound the cache on huge vocabularies
-            self._buckets.clear()
-        self._buckets[feature] = signed
-        return signed
+        return (h % self._dim + 1) * (1 if (h >> 31) & 1 else -1)
+
+    def _token_signs(self, generation: int) -> npt.NDArray[np.int64]:
+        """Signed buckets of every token the vocabulary knows, by token id."""
+        if generation != self._generation:
+            self._signed, self._generation = GrowingInts(), generation
+        names = self.vocabulary.token_names
+        if self._signed.size < len(names):
+            self._signed.extend([self._signed_bucket(t) for t in names[self._signed.size :]])
+        return self._signed.values
 
     def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
-        return self.embed_tokens([code_token_list(text) for text in texts])
+        return self.embed_tokenized(self.vocabulary.tokenize(list(texts)))
 
-    def embed_tokens(self, token_lists: Sequence[Sequence[str]]) -> Vectors:
-        """Embed already-tokenised texts (the indexer tokenises each chunk only once)."""
-        out = np.zeros((len(token_lists), self._dim), dtype=np.float32)
-        buckets, signed_bucket = self._buckets, self._signed_bucket
-        for row, tokens in enumerate(token_lists):
-            if not tokens:
-                continue
-            counts = Counter(tokens)
-            signed = np.fromiter(
-                (buckets.get(t) or signed_bucket(t) for t in counts), np.int64, len(counts)
-            )
-            tf = np.fromiter(counts.values(), np.float32, len(counts))
-            weights = np.sign(signed) * (1.0 + np.log(tf))
-            out[row] = np.bincount(np.abs(signed) - 1, weights=weights, minlength=self._dim)
+    def embed_tokenized(self, tokenized: TokenizedTexts) -> Vectors:
+        """Embed texts tokenised by :attr:`vocabulary` (the indexer also keeps their terms)."""
+        n, dim = len(tokenized.terms), self._dim
+        if not len(tokenized.tokens):
+            return np.zeros((n, dim), dtype=np.float32)
+        signed = self._token_signs(tokenized.generation)
+        vocab = len(signed)
+        text_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokenized.offsets))
+        keys, tf = np.unique(text_of * vocab + tokenized.tokens, return_counts=True)
+        signs = signed[keys % vocab]
+        weights = np.sign(signs) * (1.0 + np.log(tf))
+        cells = (keys // vocab) * dim + np.abs(signs) - 1
+        out = np.bincount(cells, weights=weights, minlength=n * dim).reshape(n, dim)
         return normalise_rows(out)
 
 

@@ -30,7 +30,7 @@ from delegate.index.languages import language_for_path
 from delegate.index.model import Chunk
 from delegate.index.parse import parse_file
 from delegate.index.symbol_columns import SymbolColumns
-from delegate.index.tokens import chunk_tokens
+from delegate.index.vocabulary import Vocabulary
 from delegate.settings import IndexSettings
 
 INLINE_MAX_FILES = 20
@@ -102,11 +102,24 @@ def index_one(
     parsed = parse_file(job.path, text, language)
     result.chunks = parsed.chunks
     result.symbols = SymbolColumns.of(parsed)
-    tokens = [chunk_tokens(c) for c in parsed.chunks]
-    result.terms = [" ".join(t) for t in tokens]
+    texts = [embedding_text(c) for c in parsed.chunks]
+    tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
+    result.terms = tokenized.terms
     if embedder is not None:
-        result.vectors = embedder.embed_tokens(tokens)
+        # the store keeps float16; converting here halves what crosses the process boundary
+        result.vectors = embedder.embed_tokenized(tokenized).astype(np.float16)
     return result
+
+
+_vocabulary: Vocabulary | None = None
+
+
+def _terms_vocabulary() -> Vocabulary:
+    """This process's vocabulary for full-text terms when the embedder has none."""
+    global _vocabulary
+    if _vocabulary is None:
+        _vocabulary = Vocabulary()
+    return _vocabulary
 
 
 _worker_embedder: HashingEmbedder | None = None

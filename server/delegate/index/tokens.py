@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from delegate.index.model import Chunk
 
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\d+")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _SUBTOKEN = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 # Words so common in code (or English) that they say nothing about what a chunk does.
@@ -90,7 +90,7 @@ def split_identifier(identifier: str) -> list[str]:
 
 def identifiers(text: str) -> list[str]:
     """Every identifier-looking word in ``text``, in order (numbers excluded)."""
-    return [m for m in _IDENTIFIER.findall(text) if not m[0].isdigit()]
+    return [m for m in IDENTIFIER.findall(text) if not m[0].isdigit()]
 
 
 def word_tokens(word: str) -> tuple[str, ...]:
@@ -102,24 +102,47 @@ def word_tokens(word: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-# Identifiers repeat endlessly in code, so each distinct word is split once per process.
-_WORD_CACHE: dict[str, tuple[str, ...]] = {}
-_WORD_CACHE_MAX = 300_000
+# Every byte that cannot be part of an identifier becomes a space, so ``bytes.split`` cuts a
+# text into runs of [A-Za-z0-9_] (non-ASCII characters only ever separate).  A run holds
+# one or more identifiers or numbers ("2abc" is "2" and "abc"); splitting into runs is a
+# few C calls per text, and each distinct run is then looked at only once.
+_SEPARATE = bytes(
+    b if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 32 for b in range(256)
+)
+
+
+def word_runs(text: str) -> list[bytes]:
+    """The runs of identifier characters in ``text``, in order."""
+    return text.encode("utf-8", "surrogatepass").translate(_SEPARATE).split()
+
+
+def run_tokens(run: bytes) -> tuple[str, ...]:
+    """The tokens of one run: :func:`word_tokens` of each identifier or number in it."""
+    word = run.decode("ascii")
+    if not word[0].isdigit():
+        return word_tokens(word)  # the common case: the run is one identifier
+    return tuple(t for w in IDENTIFIER.findall(word) for t in word_tokens(w))
+
+
+# Identifiers repeat endlessly in code, so each distinct run is split once per process.
+_RUN_CACHE: dict[bytes, tuple[str, ...]] = {}
+_RUN_CACHE_MAX = 300_000
 
 
 def code_token_list(text: str) -> list[str]:
     """Lower-case sub-tokens of every identifier, plus the whole identifier when it splits.
 
     Stop words and one-letter tokens are dropped; they only add noise to a bag of words.
+    Numbers count as words.
     """
-    cache = _WORD_CACHE
+    cache = _RUN_CACHE
     out: list[str] = []
-    for word in _IDENTIFIER.findall(text):
-        tokens = cache.get(word)
+    for run in word_runs(text):
+        tokens = cache.get(run)
         if tokens is None:
-            tokens = word_tokens(word)
-            if len(cache) < _WORD_CACHE_MAX:
-                cache[word] = tokens
+            tokens = run_tokens(run)
+            if len(cache) < _RUN_CACHE_MAX:
+                cache[run] = tokens
         out.extend(tokens)
     return out
 
