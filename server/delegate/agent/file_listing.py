@@ -83,7 +83,9 @@ def _inside(real: str, root_real: str) -> bool:
     return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
-RACY_NS = 1_000_000_000  # coarse file-system clocks (and 1 s ones) cannot hide a change
+# Linux stamps files from a clock that lags by at most a tick (1–10 ms); 100 ms leaves room.
+# File systems with coarser times (FAT: 2 s, HFS+: 1 s) are not fit for the sandbox.
+RACY_NS = 100_000_000
 TEXT_CACHE_CHARS = 64 << 20  # texts kept in memory per workspace, at most
 BINARY_SNIFF_BYTES = 8192
 
