@@ -12,12 +12,13 @@ from delegate.lsp.review_edits import (
     FileEdit,
     UnsupportedEdit,
     edit_support,
+    lsp_text_edits,
     workspace_edit,
 )
 from delegate.lsp.review_lenses import code_actions, code_lenses, diagnostics, reviews_for
 from delegate.lsp.review_protocol import encoding_of, hunk_diff, lines_range_json
 from delegate.proposals import FileChange, accept, build_proposal
-from delegate.proposals.positions import PositionEncoding
+from delegate.proposals.positions import PositionEncoding, TextEdit, apply_edits, from_encoding
 
 EMOJI_TAIL = "a = 1\nb = 2\nmsg = 'ok 🎉 done'"  # no final newline
 
@@ -177,3 +178,43 @@ def test_hunk_diff_is_a_unified_diff() -> None:
     proposal = build_proposal("t1", [FileChange("a.py", BASE, PROPOSED)])
     fp = proposal.files[0]
     assert hunk_diff(fp, fp.hunks[1]) == "--- a/a.py\n+++ b/a.py\n@@ -4,1 +4,1 @@\n-four\n+FOUR\n"
+
+
+def lsp_applied(text: str, edit: types.TextEdit | types.AnnotatedTextEdit) -> str:
+    """``text`` after ``edit``, read the way LSP defines it (past-the-end positions clamp)."""
+    start = from_encoding(text, edit.range.start.line, edit.range.start.character, "utf-16")
+    end = from_encoding(text, edit.range.end.line, edit.range.end.character, "utf-16")
+    return apply_edits(text, [TextEdit(*start, *end, edit.new_text)])
+
+
+@pytest.mark.parametrize(
+    ("base", "proposed", "expected"),
+    [
+        # a new file: the insertion into the empty text ends at line 1 ("the end")
+        (None, "def f():\n    pass\n", [((0, 0), (1, 0), "def f():\n    pass\n")]),
+        # lines appended after the final newline: start at the last line and carry it
+        ("a\nb\n", "a\nb\nc\nd\n", [((1, 0), (2, 0), "b\nc\nd\n")]),
+        ("a\r\nb\r\n", "a\r\nb\r\nc\r\n", [((1, 0), (2, 0), "b\r\nc\r\n")]),
+        # nothing starts at the end: unchanged
+        ("a\nb\n", "a\nB\n", [((1, 0), (2, 0), "B\n")]),
+        ("a\nb\nc\n", "A\nb\nc\nd\n", [((0, 0), (1, 0), "A\n"), ((2, 0), (3, 0), "c\nd\n")]),
+        # no final newline: the end is on the last line, nothing to move
+        ("a\nb", "a\nb\nc", [((1, 0), (1, 1), "b\nc")]),
+    ],
+)
+def test_no_edit_starts_after_the_final_newline(
+    base: str | None, proposed: str, expected: list[tuple[tuple[int, int], tuple[int, int], str]]
+) -> None:
+    """Neovim 0.11 turns an insertion after the final newline into a stray blank line."""
+    proposal = build_proposal("t1", [FileChange("a.py", base, proposed)])
+    plan = accept(proposal, "a.py", None, base)
+    edits = lsp_text_edits(plan, "utf-16")
+    got = [
+        ((e.range.start.line, e.range.start.character), (e.range.end.line, e.range.end.character))
+        for e in edits
+    ]
+    assert [(*g, e.new_text) for g, e in zip(got, edits, strict=True)] == expected
+    text = base or ""
+    for edit in sorted(edits, key=lambda e: e.range.start.line, reverse=True):
+        text = lsp_applied(text, edit)
+    assert text == proposed

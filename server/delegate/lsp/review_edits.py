@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
+from delegate.proposals.lines import split_lines, strip_terminator
 from delegate.proposals.positions import PositionEncoding, TextEdit, to_encoding
 from delegate.proposals.review import AcceptResult
 
@@ -73,8 +74,37 @@ class Annotation:
 def lsp_text_edits(
     plan: AcceptResult, encoding: PositionEncoding, annotation_id: str | None = None
 ) -> list[types.TextEdit | types.AnnotatedTextEdit]:
-    converted = to_encoding(plan.current_text or "", plan.edits, encoding)
-    return [_lsp_edit(e, annotation_id) for e in converted]
+    text = plan.current_text or ""
+    converted = to_encoding(text, plan.edits, encoding)
+    return [_lsp_edit(e, annotation_id) for e in inside_last_line(text, converted)]
+
+
+def inside_last_line(text: str, edits: Sequence[TextEdit]) -> list[TextEdit]:
+    """The same edits, none starting after the final newline of ``text``.
+
+    Editors that keep a buffer as lines plus an "ends with a newline" flag (Neovim) have no
+    line after the final newline, and Neovim 0.11 leaves a stray blank line at the end when
+    text is inserted there — when lines are appended to a file, or an empty new file is
+    filled. So such an insertion starts at the last line instead and carries that line
+    along; an empty text has no last line, so its insertion ends at line 1, the usual "end
+    of the document" position that clients clamp. Every client ends up with the same text.
+    Columns of the changed positions are 0, so this works in any encoding.
+    """
+    lines = split_lines(text)
+    end = (len(lines), 0)
+    if lines and strip_terminator(lines[-1]) == lines[-1]:
+        return list(edits)  # no final newline: the end is on the last line already
+    shaped: list[TextEdit] = []
+    for edit in edits:
+        if (edit.start_line, edit.start_col) != end:
+            shaped.append(edit)
+        elif not lines:
+            shaped.append(TextEdit(0, 0, 1, 0, edit.new_text))
+        elif all((e.end_line, e.end_col) <= (end[0] - 1, 0) for e in edits if e is not edit):
+            shaped.append(TextEdit(end[0] - 1, 0, *end, lines[-1] + edit.new_text))
+        else:
+            shaped.append(edit)  # another edit ends inside the last line: leave both alone
+    return shaped
 
 
 def _lsp_edit(
