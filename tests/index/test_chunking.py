@@ -172,3 +172,22 @@ def test_markdown_splits_at_headings_outside_code_fences() -> None:
 
 def test_unknown_extension_is_text() -> None:
     assert parse_file("data.unknown", "a\nb\n").language == "text"
+
+
+def test_parse_for_index_gives_parse_files_references_as_columns() -> None:
+    from delegate.index.parse import parse_for_index
+    from delegate.index.symbol_columns import SymbolColumns
+
+    text = "import os\n\n\ndef f(x):\n    return os.path.join(x, gg(x)) + gg(x)\n"
+    full = parse_file("m.py", text)
+    parsed, names, lines = parse_for_index("m.py", text)
+    assert parsed.chunks == full.chunks and parsed.definitions == full.definitions
+    pairs = list(zip(names, lines, strict=True))
+    # the order within one line follows tree-sitter's captures, which may vary
+    assert sorted((r.name, r.line) for r in full.references) == sorted(pairs)
+    assert lines == sorted(lines) and ("gg", 5) in pairs
+    columns = SymbolColumns.of_columns(parsed, names, lines)
+    assert columns.role.count("def") == len(full.definitions) == 1
+    assert sorted(zip(columns.name, columns.start_line, strict=True)) == sorted(
+        zip(SymbolColumns.of(full).name, SymbolColumns.of(full).start_line, strict=True)
+    )

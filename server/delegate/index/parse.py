@@ -21,6 +21,7 @@ name, and no per-node Python objects are kept beyond the capture lists.
 
 from __future__ import annotations
 
+import dataclasses
 from operator import itemgetter
 
 from tree_sitter import Node, QueryCursor, Tree
@@ -82,41 +83,65 @@ def _definitions(path: str, every: list[Outline]) -> list[Definition]:
     return definitions
 
 
-def _references(path: str, nodes: list[Node], source: bytes, skip: set[int]) -> list[Reference]:
-    """One reference per (name, line) among the captured ``nodes``, in line order.
+def _reference_columns(
+    nodes: list[Node], source: bytes, skip: set[int]
+) -> tuple[list[str], list[int]]:
+    """Names and 1-based lines of the references among the captured ``nodes``: one per
+    (name, line), in line order.
 
     Names stay bytes (sliced from ``source``) until the end and are decoded once per
-    distinct name. References are built without the frozen dataclass ``__init__``: a file
-    has hundreds of them and that ``__init__`` alone was a tenth of parse time.
+    distinct name; the indexer stores these columns as they are.
     """
     seen: dict[tuple[bytes, int], None] = {}
     for node in nodes:
         start, end = node.start_byte, node.end_byte
         if end - start > 1 and start not in skip:
             seen[source[start:end], node.start_point.row] = None
-    names: dict[bytes, str | None] = {}
-    references = []
-    new = object.__new__
+    decoded: dict[bytes, str | None] = {}
+    names: list[str] = []
+    lines: list[int] = []
     for raw, row in sorted(seen, key=itemgetter(1)):  # captures are not in source order
-        if raw in names:
-            name = names[raw]
+        if raw in decoded:
+            name = decoded[raw]
         else:
             name = raw.decode("utf-8", "replace")
-            name = names[raw] = None if name in TRIVIAL_NAMES else name
+            name = decoded[raw] = None if name in TRIVIAL_NAMES else name
         if name is not None:
-            reference = new(Reference)
-            reference.__dict__.update(name=name, path=path, line=row + 1)
-            references.append(reference)
-    return references
+            names.append(name)
+            lines.append(row + 1)
+    return names, lines
+
+
+def _references(path: str, names: list[str], lines: list[int]) -> tuple[Reference, ...]:
+    """Reference objects, built without the frozen dataclass ``__init__`` (a tenth of
+    parse time when a file has hundreds of them)."""
+    references = []
+    new = object.__new__
+    for name, line in zip(names, lines, strict=True):
+        reference = new(Reference)
+        reference.__dict__.update(name=name, path=path, line=line)
+        references.append(reference)
+    return tuple(references)
 
 
 def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
     """Chunks, definitions and references of one file; ``language`` defaults to the one
     its name implies (unknown names are treated as text)."""
+    parsed, names, lines = parse_for_index(path, text, language)
+    if not names:
+        return parsed
+    return dataclasses.replace(parsed, references=_references(path, names, lines))
+
+
+def parse_for_index(
+    path: str, text: str, language: str | None = None
+) -> tuple[ParsedFile, list[str], list[int]]:
+    """:func:`parse_file`, but references come as two columns — names and 1-based lines —
+    and the returned ``ParsedFile`` has none: the indexer stores columns anyway."""
     language = language or language_for_path(path) or TEXT
     text = text.removeprefix("\ufeff")
     if language not in CODE_LANGUAGES:
-        return ParsedFile(path=path, language=TEXT, chunks=tuple(chunk_text(path, text)))
+        return ParsedFile(path=path, language=TEXT, chunks=tuple(chunk_text(path, text))), [], []
     source, tree, captures = _parse(text, language)
     outlines = build_outline(captures, source)
     root = tree.root_node
@@ -126,14 +151,12 @@ def parse_file(path: str, text: str, language: str | None = None) -> ParsedFile:
     )
     every = walk(outlines)
     definitions = _definitions(path, every)
-    names = {o.name_byte for o in every if o.kind in _SYMBOL_KINDS}  # Rust impl types count
-    return ParsedFile(
-        path=path,
-        language=language,
-        chunks=tuple(chunks),
-        definitions=tuple(definitions),
-        references=tuple(_references(path, captures.get("reference", []), source, names)),
+    skip = {o.name_byte for o in every if o.kind in _SYMBOL_KINDS}  # Rust impl types count
+    names, lines = _reference_columns(captures.get("reference", []), source, skip)
+    parsed = ParsedFile(
+        path=path, language=language, chunks=tuple(chunks), definitions=tuple(definitions)
     )
+    return parsed, names, lines
 
 
 def enclosing_definition(path: str, text: str, line: int) -> Definition | None:

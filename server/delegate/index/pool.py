@@ -28,7 +28,7 @@ from delegate.index.embedders import Embedder, HashingEmbedder, embedding_text
 from delegate.index.files import content_hash, read_source
 from delegate.index.languages import language_for_path
 from delegate.index.model import Chunk
-from delegate.index.parse import parse_file
+from delegate.index.parse import parse_for_index
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.vocabulary import Vocabulary
 from delegate.settings import IndexSettings
@@ -99,9 +99,9 @@ def index_one(
     if result.hash in moved_hashes:
         result.status = "moved"
         return result
-    parsed = parse_file(job.path, text, language)
+    parsed, ref_names, ref_lines = parse_for_index(job.path, text, language)
     result.chunks = parsed.chunks
-    result.symbols = SymbolColumns.of(parsed)
+    result.symbols = SymbolColumns.of_columns(parsed, ref_names, ref_lines)
     texts = [embedding_text(c) for c in parsed.chunks]
     tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
     result.terms = tokenized.terms

@@ -39,6 +39,23 @@ class SymbolColumns:
                 out._append("ref", r.name, "", "", r.path, r.line, r.line)
         return out
 
+    @classmethod
+    def of_columns(cls, parsed: ParsedFile, names: list[str], lines: list[int]) -> SymbolColumns:
+        """``parsed``'s definitions plus references given as columns, one per (name, line)
+        already (see :func:`delegate.index.parse.parse_for_index`)."""
+        out = cls()
+        for d in parsed.definitions:
+            out._append("def", d.name, d.qualified, d.kind, d.path, d.start_line, d.end_line)
+        count = len(names)
+        out.role += ["ref"] * count
+        out.name += names
+        out.qualified += [""] * count
+        out.kind += [""] * count
+        out.path += [parsed.path] * count
+        out.start_line += lines
+        out.end_line += lines
+        return out
+
     def _append(
         self, role: str, name: str, qualified: str, kind: str, path: str, start: int, end: int
     ) -> None:

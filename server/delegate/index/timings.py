@@ -22,17 +22,19 @@ class StageTimer:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # this process's CPU (all its threads) per stage
         self._started = time.perf_counter()
         self._cpu_self = time.process_time()
         self._cpu_children = _children_cpu()
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.add(name, time.perf_counter() - started)
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
 
     def timed_iter(self, name: str, items: Iterable[T]) -> Iterator[T]:
         """``items``, adding the time spent waiting for each one to ``name``."""
@@ -51,11 +53,14 @@ class StageTimer:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def summary(self) -> str:
-        """``total 12.3 s (cpu self 8.1 s, pool 14.2 s): walk 0.10, parse-wait 3.2, …``."""
+        """``total 12.3 s (cpu: …): walk 0.10 (cpu 0.09), wait for pool 3.2, …`` (seconds)."""
         total = time.perf_counter() - self._started
         cpu_self = time.process_time() - self._cpu_self
         cpu_children = _children_cpu() - self._cpu_children
-        stages = ", ".join(f"{name} {secs:.2f}" for name, secs in self.seconds.items())
+        stages = ", ".join(
+            f"{name} {secs:.2f}" + (f" (cpu {self.cpu[name]:.2f})" if name in self.cpu else "")
+            for name, secs in self.seconds.items()
+        )
         return (
             f"total {total:.2f} s (cpu: this process {cpu_self:.2f} s, "
             f"ended children {cpu_children:.2f} s): {stages}"
