@@ -2,10 +2,11 @@
 client: ``vim.lsp.start`` and built-ins only, no Delegate plugin.
 
 The pytest side copies ``workspace/`` to tmp_path and seeds a proposal with ``ProposalStore``
-(the persistence format): two hunks in app.py, one in util.py (never opened in the editor)
-and a new retry.py. ``review.lua`` plays the user and reports what it saw as JSON; Neovim
-applies every ``workspace/applyEdit`` itself, so these tests check that the edits' shapes and
-positions are what a real client applies — in UTF-8 (what Neovim prefers) and in UTF-16.
+(the persistence format): two hunks in app.py, one in util.py (never opened in the editor;
+its hunk appends lines after the final newline) and a new retry.py. ``review.lua`` plays the
+user and reports what it saw as JSON; Neovim applies every ``workspace/applyEdit`` itself, so
+these tests check that the edits' shapes and positions are what a real client applies — in
+UTF-8 (what Neovim prefers) and in UTF-16.
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ class Seeded:
     folder: Path
     app: str
     app_new: str
-    util: str
     util_new: str
 
 
@@ -72,7 +72,7 @@ def seed(tmp_path: Path) -> Seeded:
     proposal = build_proposal(TASK, changes, summary="Friendlier greetings\nand a retry helper")
     assert [len(f.hunks) for f in proposal.files] == [2, 1, 1]
     ProposalStore(folder).save(proposal)
-    return Seeded(folder, app, app_new, util, util_new)
+    return Seeded(folder, app, app_new, util_new)
 
 
 @dataclass(frozen=True)
