@@ -90,3 +90,26 @@ def test_first_line_reader_falls_back_to_kind_and_name() -> None:
     assert read(d("a.py", "run", 2)) == "def run(self, x):"
     assert read(d("a.py", "gone", 9)) == "function gone"
     assert read(d("missing.py", "x", 1)) == "function x"
+
+
+def test_graph_ranks_like_the_plain_definition_of_the_edges() -> None:
+    """RepoGraph's numpy edges: a user of a name points to each *other* definer with
+    weight sqrt(uses) / number of other definers; edges between two files add up."""
+    definitions = [
+        d("a.py", "shared", 1),
+        d("b.py", "shared", 1),
+        d("b.py", "only_b", 5),
+        d("c.py", "caller", 1),
+    ]
+    references = [("c.py", "shared", 4), ("c.py", "only_b", 1), ("a.py", "shared", 9)]
+    paths = ["a.py", "b.py", "c.py"]
+    # c -> a: sqrt(4)/2, c -> b: sqrt(4)/2 + sqrt(1)/1, a -> b: sqrt(9)/1 (a defines it too)
+    edges = [(2, 0, 1.0), (2, 1, 2.0), (0, 1, 3.0)]
+    personal = np.array([1.0, 1.0, 1.0 + 20.0 * 3**0.5])
+    expected = pagerank(3, edges, personalization=personal)
+    ranked = rank_definitions(definitions, references, focus=["c.py"])
+    scores = {(dfn.path, dfn.name): score for dfn, score in ranked}
+    uses = {"shared": 13, "only_b": 1, "caller": 0}
+    for (path, name), score in scores.items():
+        want = expected[paths.index(path)] * (1 + np.log1p(uses[name]))
+        assert np.isclose(score, want), (path, name)

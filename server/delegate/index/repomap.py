@@ -16,8 +16,6 @@ The budget is approximate: about four characters per token.
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -45,18 +43,38 @@ def pagerank(
     tolerance: float = 1e-10,
 ) -> np.ndarray:
     """PageRank by power iteration; dangling nodes teleport by ``personalization``."""
+    triples = list(edges)
+    src = np.array([e[0] for e in triples], dtype=np.int64)
+    dst = np.array([e[1] for e in triples], dtype=np.int64)
+    weight = np.array([e[2] for e in triples], dtype=float)
+    return pagerank_arrays(
+        n,
+        src,
+        dst,
+        weight,
+        personalization=personalization,
+        damping=damping,
+        iterations=iterations,
+        tolerance=tolerance,
+    )
+
+
+def pagerank_arrays(
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    weight: np.ndarray,
+    *,
+    personalization: np.ndarray | None = None,
+    damping: float = 0.85,
+    iterations: int = 100,
+    tolerance: float = 1e-10,
+) -> np.ndarray:
+    """:func:`pagerank` with the edges as three arrays (source, target, weight)."""
     if n == 0:
         return np.zeros(0)
     teleport = np.full(n, 1.0 / n) if personalization is None else personalization.astype(float)
     teleport = teleport / teleport.sum()
-    src_list, dst_list, w_list = [], [], []
-    for s, d, w in edges:
-        src_list.append(s)
-        dst_list.append(d)
-        w_list.append(w)
-    src = np.asarray(src_list, dtype=np.int64)
-    dst = np.asarray(dst_list, dtype=np.int64)
-    weight = np.asarray(w_list, dtype=float)
     out_weight = np.bincount(src, weights=weight, minlength=n) if len(src) else np.zeros(n)
     share = weight / out_weight[src] if len(src) else weight
     dangling = out_weight == 0
@@ -73,6 +91,99 @@ def pagerank(
     return rank
 
 
+class RepoGraph:
+    """The file graph and the per-definition weights of one state of the index.
+
+    Building it is the expensive part of a repo map (a large workspace has 70k
+    definitions and a million references), and it depends only on the index, not on
+    the focus or the query — so the workspace keeps one per index version and each map
+    only runs the personalised PageRank and the final sort, all in numpy.
+
+    Edges: a file that uses a name points to every *other* file defining it, with weight
+    ``sqrt(uses) / number of those files``; edges between the same two files add up.
+    """
+
+    def __init__(
+        self,
+        definitions: Sequence[MapDefinition],
+        references: Sequence[tuple[str, str, int]],  # (path, name, occurrences)
+    ) -> None:
+        self.definitions = list(definitions)
+        self.paths = sorted({d.path for d in definitions} | {r[0] for r in references})
+        self.path_index = {p: i for i, p in enumerate(self.paths)}
+        names = sorted({d.name for d in definitions})
+        name_index = {name: i for i, name in enumerate(names)}
+        n_paths, n_names = len(self.paths), max(len(names), 1)
+        path_of, name_of = self.path_index.__getitem__, name_index.__getitem__
+        self.def_path = np.array([path_of(d.path) for d in definitions], dtype=np.int64)
+        def_name = np.array([name_of(d.name) for d in definitions], dtype=np.int64)
+        self.def_line = np.array([d.start_line for d in definitions], dtype=np.int64)
+        lower_index: dict[str, int] = {}
+        self.def_lower = np.array(
+            [lower_index.setdefault(d.name.lower(), len(lower_index)) for d in definitions],
+            dtype=np.int64,
+        )
+        self.lower_index = lower_index
+        used = [r for r in references if r[1] in name_index]
+        ref_path = np.array([path_of(r[0]) for r in used], dtype=np.int64)
+        ref_name = np.array([name_of(r[1]) for r in used], dtype=np.int64)
+        ref_count = np.array([r[2] for r in used], dtype=float)
+        # uses of each defined name per file, summed over duplicate rows
+        use_keys, inverse = np.unique(ref_name * n_paths + ref_path, return_inverse=True)
+        use_count = np.bincount(inverse, weights=ref_count, minlength=len(use_keys))
+        use_name, use_path = use_keys // n_paths, use_keys % n_paths
+        name_uses = np.bincount(use_name, weights=use_count, minlength=n_names)
+        # (name, defining file) pairs, sorted by name: each name's definers are one block
+        def_keys = np.unique(def_name * n_paths + self.def_path)
+        definers = np.bincount(def_keys // n_paths, minlength=n_names)
+        block_start = np.searchsorted(def_keys, np.arange(n_names) * n_paths)
+        defines_itself = np.isin(use_keys, def_keys)
+        targets = definers[use_name] - defines_itself
+        keep = targets > 0
+        use_name, use_path, use_count, targets = (
+            use_name[keep],
+            use_path[keep],
+            use_count[keep],
+            targets[keep],
+        )
+        block = definers[use_name]
+        offsets = np.arange(int(block.sum())) - np.repeat(np.cumsum(block) - block, block)
+        dst = def_keys[np.repeat(block_start[use_name], block) + offsets] % n_paths
+        src = np.repeat(use_path, block)
+        weight = np.repeat(np.sqrt(use_count) / targets, block)
+        other = dst != src
+        edge_keys, inverse = np.unique(src[other] * n_paths + dst[other], return_inverse=True)
+        self.edge_weight = np.bincount(inverse, weights=weight[other], minlength=len(edge_keys))
+        self.edge_src, self.edge_dst = edge_keys // n_paths, edge_keys % n_paths
+        private = np.array([d.name.startswith("_") for d in definitions], dtype=bool)
+        self.def_weight = (1.0 + np.log1p(name_uses[def_name])) * np.where(private, 0.3, 1.0)
+
+    def rank(
+        self, *, focus: Sequence[str] = (), query_names: Sequence[str] = ()
+    ) -> list[tuple[MapDefinition, float]]:
+        """Definitions with scores, best first (ties: by path, then line)."""
+        # focus files the graph does not know still count as (isolated) nodes
+        unknown = [p for p in dict.fromkeys(focus) if p not in self.path_index]
+        node = {p: len(self.paths) + i for i, p in enumerate(unknown)} | self.path_index
+        n = len(self.paths) + len(unknown)
+        personal = np.full(n, 1.0)
+        boost = 20.0 * n**0.5
+        for path in focus:
+            personal[node[path]] += boost
+        wanted = [
+            self.lower_index[q] for q in {q.lower() for q in query_names} if q in self.lower_index
+        ]
+        asked = np.isin(self.def_lower, wanted) if wanted else np.zeros(len(self.def_lower), bool)
+        np.add.at(personal, self.def_path[asked], boost / 2)
+        file_rank = pagerank_arrays(
+            n, self.edge_src, self.edge_dst, self.edge_weight, personalization=personal
+        )
+        score = file_rank[self.def_path] * self.def_weight * np.where(asked, 4.0, 1.0)
+        order = np.lexsort((self.def_line, self.def_path, -score))
+        definitions = self.definitions
+        return [(definitions[i], float(score[i])) for i in order.tolist()]
+
+
 def rank_definitions(
     definitions: Sequence[MapDefinition],
     references: Sequence[tuple[str, str, int]],  # (path, name, occurrences)
@@ -80,44 +191,8 @@ def rank_definitions(
     focus: Sequence[str] = (),
     query_names: Sequence[str] = (),
 ) -> list[tuple[MapDefinition, float]]:
-    """Definitions with scores, best first."""
-    paths = sorted({d.path for d in definitions} | {r[0] for r in references} | set(focus))
-    index = {p: i for i, p in enumerate(paths)}
-    definers: dict[str, set[str]] = defaultdict(set)
-    for d in definitions:
-        definers[d.name].add(d.path)
-    use_counts: Counter[tuple[str, str]] = Counter()
-    for path, name, count in references:
-        if name in definers:
-            use_counts[(path, name)] += count
-    edges: list[tuple[int, int, float]] = []
-    for (path, name), count in use_counts.items():
-        targets = definers[name] - {path}
-        for target in targets:
-            edges.append((index[path], index[target], math.sqrt(count) / len(targets)))
-    personal = np.full(len(paths), 1.0)
-    wanted = {q.lower() for q in query_names}
-    boost = 20.0 * len(paths) ** 0.5
-    for path in focus:
-        if path in index:
-            personal[index[path]] += boost
-    for d in definitions:
-        if d.name.lower() in wanted:
-            personal[index[d.path]] += boost / 2
-    file_rank = pagerank(len(paths), edges, personalization=personal)
-    name_uses: Counter[str] = Counter()
-    for (_path, name), count in use_counts.items():
-        name_uses[name] += count
-    scored = []
-    for d in definitions:
-        score = file_rank[index[d.path]] * (1.0 + math.log1p(name_uses[d.name]))
-        if d.name.lower() in wanted:
-            score *= 4
-        if d.name.startswith("_"):
-            score *= 0.3
-        scored.append((d, float(score)))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].path, pair[0].start_line))
-    return scored
+    """Definitions with scores, best first (see :class:`RepoGraph`)."""
+    return RepoGraph(definitions, references).rank(focus=focus, query_names=query_names)
 
 
 def render_map(
@@ -132,6 +207,8 @@ def render_map(
     order: list[str] = []
     used = 0
     for definition, _score in ranked:
+        if budget - used < 4:  # no line (indent, one character, newline) fits any more
+            break
         depth = definition.qualified.count(".")
         line = "  " * (1 + depth) + signature(definition).strip() + "\n"
         cost = len(line) + (0 if definition.path in chosen else len(definition.path) + 2)

@@ -34,7 +34,7 @@ from delegate.index.languages import language_for_path
 from delegate.index.lock import IndexLocked, WriterLock
 from delegate.index.model import Chunk, Definition, Reference, SearchHit, UpdateStats
 from delegate.index.pool import FileJob, IndexedFile, embed_missing, index_files
-from delegate.index.repomap import MapDefinition, first_line_reader, rank_definitions, render_map
+from delegate.index.repomap import MapDefinition, RepoGraph, first_line_reader, render_map
 from delegate.index.search import SearchFilters, SearchMode, search_store
 from delegate.index.sql import equals
 from delegate.index.store import FileRow, IndexStore
@@ -134,7 +134,7 @@ class WorkspaceIndex:
         self._pending_rebuild = rebuild_reason
         self._update_lock = threading.Lock()
         self._map_lock = threading.Lock()
-        self._map_cache: tuple[int, list[MapDefinition], list[tuple[str, str, int]]] | None = None
+        self._map_cache: tuple[int, RepoGraph, dict[tuple[str, int], str]] | None = None
         self._last_update: float | None = None
         self._optimizer: threading.Thread | None = None
 
@@ -445,51 +445,66 @@ class WorkspaceIndex:
         return definitions, references
 
     def _map_inputs(self) -> tuple[list[MapDefinition], list[tuple[str, str, int]]]:
-        """Definitions and per-file use counts of defined names, cached per table version.
+        """Definitions and per-file use counts of defined names, read from the symbols table.
 
         The counting happens in Arrow: a large workspace has a million references, and
         only (file, name) pairs of names defined somewhere matter to the ranking.
         """
+        table = self._store.symbol_table()
+        defs = table.filter(pc.equal(table["role"], "def"))
+        definitions = [
+            MapDefinition(path, name, qualified, kind, line)
+            for path, name, qualified, kind, line in zip(
+                defs["path"].to_pylist(),
+                defs["name"].to_pylist(),
+                defs["qualified"].to_pylist(),
+                defs["kind"].to_pylist(),
+                defs["start_line"].to_pylist(),
+                strict=True,
+            )
+        ]
+        defined = pc.unique(defs["name"])
+        refs = table.filter(
+            pc.and_(pc.equal(table["role"], "ref"), pc.is_in(table["name"], defined))
+        )
+        grouped = refs.group_by(["path", "name"]).aggregate([("role", "count")])
+        references = list(
+            zip(
+                grouped["path"].to_pylist(),
+                grouped["name"].to_pylist(),
+                grouped["role_count"].to_pylist(),
+                strict=True,
+            )
+        )
+        return definitions, references
+
+    def _map_graph(self) -> tuple[RepoGraph, dict[tuple[str, int], str]]:
+        """The repo graph and a signature cache, built once per index version.
+
+        The first map after a write pays for reading the symbols table and building the
+        graph; later maps (every agent task starts with one) only rank and render.
+        """
         with self._map_lock:
             version = self._store.version()
             if self._map_cache is None or self._map_cache[0] != version:
-                table = self._store.symbol_table()
-                defs = table.filter(pc.equal(table["role"], "def"))
-                definitions = [
-                    MapDefinition(path, name, qualified, kind, line)
-                    for path, name, qualified, kind, line in zip(
-                        defs["path"].to_pylist(),
-                        defs["name"].to_pylist(),
-                        defs["qualified"].to_pylist(),
-                        defs["kind"].to_pylist(),
-                        defs["start_line"].to_pylist(),
-                        strict=True,
-                    )
-                ]
-                defined = pc.unique(defs["name"])
-                refs = table.filter(
-                    pc.and_(pc.equal(table["role"], "ref"), pc.is_in(table["name"], defined))
-                )
-                grouped = refs.group_by(["path", "name"]).aggregate([("role", "count")])
-                references = list(
-                    zip(
-                        grouped["path"].to_pylist(),
-                        grouped["name"].to_pylist(),
-                        grouped["role_count"].to_pylist(),
-                        strict=True,
-                    )
-                )
-                self._map_cache = (version, definitions, references)
+                self._map_cache = (version, RepoGraph(*self._map_inputs()), {})
             return self._map_cache[1], self._map_cache[2]
 
     def repo_map(
         self, *, max_tokens: int = 1024, focus: Sequence[str] = (), query: str = ""
     ) -> str:
-        definitions, references = self._map_inputs()
-        ranked = rank_definitions(
-            definitions, references, focus=focus, query_names=identifiers(query)
-        )
-        return render_map(ranked, max_tokens=max_tokens, signature=first_line_reader(self._lines))
+        graph, signatures = self._map_graph()
+        ranked = graph.rank(focus=focus, query_names=identifiers(query))
+        read_signature = first_line_reader(self._lines)
+
+        def signature(definition: MapDefinition) -> str:
+            key = (definition.path, definition.start_line)
+            text = signatures.get(key)
+            if text is None:
+                text = signatures[key] = read_signature(definition)
+            return text
+
+        return render_map(ranked, max_tokens=max_tokens, signature=signature)
 
     def _lines(self, rel: str) -> list[str] | None:
         try:
