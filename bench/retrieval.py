@@ -9,6 +9,7 @@ compared with BM25 over whole files (k1=1.2, b=0.75), computed here with the sam
 tokenizer and the same processed query.  A script, never a test.
 
     .venv/bin/python bench/retrieval.py [--data DIR] [--limit 100] [--modes hybrid,fts,vector]
+        [--rebuild]
 """
 
 from __future__ import annotations
@@ -130,18 +131,25 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=100)
     ap.add_argument("--modes", default="hybrid,fts,vector")
     ap.add_argument("--verbose", action="store_true", help="print per-instance ranks")
+    ap.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="re-index every corpus from scratch (after changing how chunks are indexed)",
+    )
     args = ap.parse_args()
     instances = json.loads((args.data / "instances.json").read_text(encoding="utf-8"))
     modes = [m for m in args.modes.split(",") if m]
     methods = [*modes, "bm25"]
     ranks: dict[str, list[int | None]] = {m: [] for m in methods}
     bm25_cache: dict[Path, BM25] = {}
+    rebuilt: set[Path] = set()
     for instance in instances:
         folder = corpus_for(instance)
         gold = instance["gold_files"]
         query = instance["problem_statement"]
         with WorkspaceIndex.open(folder, IndexSettings()) as index:
-            index.update()
+            index.update(rebuild=args.rebuild and folder not in rebuilt)
+            rebuilt.add(folder)
             row = [instance["instance_id"]]
             for mode in modes:
                 hits = index.search(query, limit=args.limit, mode=mode)
