@@ -17,15 +17,16 @@ The budget is approximate: about four characters per token.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 CHARS_PER_TOKEN = 4
 
 
-@dataclass(frozen=True)
-class MapDefinition:
+class MapDefinition(NamedTuple):
+    """A definition as the map needs it (a tuple: a large workspace has 70k of them)."""
+
     path: str
     name: str
     qualified: str

@@ -452,17 +452,16 @@ class WorkspaceIndex:
         """
         table = self._store.symbol_table()
         defs = table.filter(pc.equal(table["role"], "def"))
-        definitions = [
-            MapDefinition(path, name, qualified, kind, line)
-            for path, name, qualified, kind, line in zip(
+        definitions = list(
+            map(
+                MapDefinition,
                 defs["path"].to_pylist(),
                 defs["name"].to_pylist(),
                 defs["qualified"].to_pylist(),
                 defs["kind"].to_pylist(),
                 defs["start_line"].to_pylist(),
-                strict=True,
             )
-        ]
+        )
         defined = pc.unique(defs["name"])
         refs = table.filter(
             pc.and_(pc.equal(table["role"], "ref"), pc.is_in(table["name"], defined))
