@@ -218,3 +218,29 @@ def test_no_edit_starts_after_the_final_newline(
     for edit in sorted(edits, key=lambda e: e.range.start.line, reverse=True):
         text = lsp_applied(text, edit)
     assert text == proposed
+
+
+def test_an_edit_that_did_not_land_leaves_hunks_pending_or_conflicted() -> None:
+    from delegate.lsp.review_landing import missed, not_applied_message
+
+    base = "a = 1\n\n\nb = 2\n\n\nc = 3\n"
+    new = base.replace("a = 1", "a = 10").replace("b = 2", "b = 20").replace("c = 3", "c = 30")
+    proposal = build_proposal("t", [FileChange("m.py", base, new)])
+    first, second, third = (h.id for h in proposal.files[0].hunks)
+    typed = base.replace("c = 3", "c = 4")  # the user touched the third hunk
+    plan = accept(proposal, "m.py", None, typed)
+    assert plan.applied == (first, second) and plan.conflicted == (third,)
+
+    untouched = missed(proposal, plan, typed)  # nothing happened to the text since
+    assert untouched.states == {third: "conflicted"} and not untouched.changes_anything
+    assert not_applied_message(plan, untouched) == (
+        "Delegate: the editor did not apply the edit to m.py (it changed meanwhile); "
+        "2 hunks are still pending — try again"
+    )
+
+    meanwhile = typed.replace("b = 2", "b = 5")  # and then the second
+    outcome = missed(proposal, plan, meanwhile)
+    assert outcome.states == {second: "conflicted", third: "conflicted"}
+    assert not_applied_message(plan, outcome).endswith(
+        "the hunk is still pending — try again; 1 hunk now conflicts with your edits"
+    )

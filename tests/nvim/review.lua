@@ -3,8 +3,9 @@
 -- tests/nvim/test_nvim_review.py seeds a proposal for a copy of ./workspace and runs
 --   nvim --headless --clean -u NONE -n -i NONE -l review.lua <python> <folder> <encoding> <out.json>
 -- This script plays the user: it opens app.py, waits for the "delegate" diagnostics and the
--- code lenses, edits the buffer, accepts one hunk through its lens, rejects the other, accepts
--- the rest with delegate.acceptAll and writes every buffer (:wa). Neovim itself answers the
+-- code lenses, edits the buffer, accepts one hunk through its lens, tries to accept the other
+-- while typing (a stale edit Neovim skips), rejects it, accepts the rest with
+-- delegate.acceptAll and writes every buffer (:wa). Neovim itself answers the
 -- server's workspace/applyEdit — the point of the test. What the script saw goes to out.json
 -- (also when it fails, with the error); the pytest side asserts on it. Every wait is on a
 -- condition, bounded by TIMEOUT_MS: no fixed sleeps.
@@ -146,8 +147,21 @@ local function review()
   lenses_when('the lenses of the one hunk left', buf, function(found) return #found == 5 end)
   snapshot('accepted', buf, { diff = diff })
 
-  -- more typing, away from the first hunk, then reject it through its lens
-  vim.api.nvim_buf_set_lines(buf, -1, -1, true, { '# edited in Neovim after accepting' })
+  -- accept the first hunk, but the user types (away from it) while the edit is on its way:
+  -- Neovim skips the now stale edit ("Buffer … newer than edits") and still answers
+  -- applied = true. The server must notice that the text never changed: the hunk stays
+  -- pending and the user is told.
+  local apply_edit = vim.lsp.handlers['workspace/applyEdit']
+  vim.lsp.handlers['workspace/applyEdit'] = function(...)
+    vim.lsp.handlers['workspace/applyEdit'] = apply_edit
+    vim.api.nvim_buf_set_lines(buf, -1, -1, true, { '# edited in Neovim after accepting' })
+    return apply_edit(...)
+  end
+  local stale = execute(client, buf, lens_at(buf, first.lnum + 1, 'Accept').command)
+  lenses_when('the pending hunk to keep its lenses', buf, function(found) return #found == 5 end)
+  snapshot('stale', buf, { result = stale })
+
+  -- then reject it through its lens
   local rejected = execute(client, buf, lens_at(buf, first.lnum + 1, 'Reject').command)
   wait_for('no delegate diagnostics', function() return #delegate_diagnostics(buf) == 0 end)
   lenses_when('no lenses', buf, function(found) return #found == 0 end)

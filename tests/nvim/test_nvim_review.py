@@ -4,7 +4,7 @@ client: ``vim.lsp.start`` and built-ins only, no Delegate plugin.
 The pytest side copies ``workspace/`` to tmp_path and seeds a proposal with ``ProposalStore``
 (the persistence format): two hunks in app.py, one in util.py (never opened in the editor;
 its hunk appends lines after the final newline) and a new retry.py. ``review.lua`` plays the
-user and reports what it saw as JSON; Neovim applies every ``workspace/applyEdit`` itself, so
+user (who, once, types while an accept's edit is on its way) and reports what it saw as JSON; Neovim applies every ``workspace/applyEdit`` itself, so
 these tests check that the edits' shapes and positions are what a real client applies — in
 UTF-8 (what Neovim prefers) and in UTF-16.
 """
@@ -185,9 +185,20 @@ def test_review_in_neovim(tmp_path: Path, offered: str, negotiated: str) -> None
         *[(greet + 1, t) for t in ("Accept", "Diff", "Reject")],
     ]
 
+    # accepted while typing: Neovim skipped the stale edit yet answered applied = true; the
+    # hunk stays pending (its lenses stay) and the user is told
+    stale = step(report, "stale")
+    expected_app = [*accepted["lines"], AFTER_ACCEPT]
+    assert "newer than edits" in report["messages"]  # Neovim's own words: the edit was skipped
+    assert stale["result"]["applied"] is True and stale["result"]["appliedHunks"] == []
+    assert stale["result"]["skipped"] == ["app.py"]
+    assert "the editor did not apply the edit to app.py" in report["messages"]
+    assert stale["lines"] == expected_app
+    assert [d["lnum"] for d in stale["diagnostics"]] == [greet + 1]
+    assert titles(stale) == titles(accepted)
+
     # rejected: the text stays as the user left it, nothing left to review in app.py
     rejected = step(report, "rejected")
-    expected_app = [*accepted["lines"], AFTER_ACCEPT]
     assert rejected["lines"] == expected_app
     assert rejected["result"]["counts"] == {
         "pending": 2,

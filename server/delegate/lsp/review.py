@@ -4,7 +4,7 @@ A task that ends with changes becomes a proposal saved in its folder's ``Proposa
 (a revision becomes the next version of the same task). Accepting plans a three-way merge
 onto each file's current text (open buffer, else disk), sends the result as one
 ``workspace/applyEdit`` and records the new hunk states only when the client answered
-``applied: true`` — a refusal changes nothing. After a file changes, other pending
+``applied: true`` and the edited documents really changed — a refusal changes nothing. After a file changes, other pending
 proposals on it are rebased. Lenses and diagnostics are recomputed from the current texts.
 
 State lives in one :class:`Review` per server and is touched only on the event loop;
@@ -40,6 +40,7 @@ from delegate.lsp.review_edits import (
     edit_support,
     workspace_edit,
 )
+from delegate.lsp.review_landing import document_reaches, missed, not_applied_message
 from delegate.lsp.review_lenses import FileReview, diagnostics, reviews_for
 from delegate.lsp.review_protocol import encoding_of, is_open, json_value, summary_line
 from delegate.lsp.server import DelegateServer
@@ -183,7 +184,10 @@ class Review:
         """Accept hunks (``(path, ids)``; ids None: the whole file; selection None: all).
 
         One ``workspace/applyEdit`` carries every file. States are recorded only after the
-        client applied it; conflicting hunks are reported and never touch the text.
+        client applied it and each versioned edit's document reached the planned text (a
+        client may skip a stale edit and still say ``applied: true``; see
+        ``review_landing``); conflicting hunks are reported and never touch the text. All of
+        it — plan, send, confirm, record — happens under the review lock.
         """
         async with self.lock:
             where = self.locate(task_id)
@@ -202,13 +206,20 @@ class Review:
             answer = await self._send(proposal, files, preview)
             if not answer["applied"]:
                 return answer
-            committed = self._verified(where, files) if preview and answer["sent"] else files
-            for file in committed:
-                proposal = commit(proposal, file.plan)
+            landed = await self._landed(where, files, preview) if answer["sent"] else files
+            lost = [f for f in files if f not in landed]
+            # handlers ran while we waited (a reject, say): record onto what is stored now
+            proposal = where.store.get(proposal.task_id, proposal.version) or proposal
+            # in a preview, a file the user unticked is simply skipped
+            missing = [] if preview else [(f.plan, self._missed(where, proposal, f)) for f in lost]
+            recorded = [f.plan for f in landed] + [outcome for _, outcome in missing]
+            for plan in recorded:
+                proposal = commit(proposal, plan)
             where.store.save(proposal)
-            self._rebase_others(where, [f.plan for f in committed])
-        conflicted = [f"{f.plan.path} {i}" for f in files for i in f.plan.conflicted]
-        skipped = [f.plan.path for f in files if f not in committed]
+            self._rebase_others(where, [f.plan for f in landed])
+        for planned, outcome in missing:
+            self.show(types.MessageType.Warning, not_applied_message(planned, outcome))
+        conflicted = [f"{p.path} {i}" for p in recorded for i in p.conflicted]
         if conflicted:
             self.show(
                 types.MessageType.Warning,
@@ -221,9 +232,9 @@ class Review:
             **answer,
             "taskId": proposal.task_id,
             "version": proposal.version,
-            "appliedHunks": [f"{f.plan.path} {i}" for f in committed for i in f.plan.applied],
+            "appliedHunks": [f"{f.plan.path} {i}" for f in landed for i in f.plan.applied],
             "conflicted": conflicted,
-            "skipped": skipped,
+            "skipped": [f.plan.path for f in lost],
         }
 
     async def _send(
@@ -257,14 +268,35 @@ class Review:
         self.show(types.MessageType.Error, f"Delegate: {message}")
         raise JsonRpcInvalidRequest(message=message)
 
-    def _verified(self, where: Located, files: list[FileEdit]) -> list[FileEdit]:
-        """After a preview the user may have unticked files: keep those that really changed."""
-        kept = []
-        for file in files:
-            now = self.current(where.state.path, file.plan.path).text
-            if not file.plan.changes_anything or now == file.plan.new_text:
-                kept.append(file)
-        return kept
+    async def _landed(self, where: Located, files: list[FileEdit], preview: bool) -> list[FileEdit]:
+        """The files whose edit really reached the text after the client's ``applied: true``.
+
+        A versioned edit of an open document may have been skipped as stale, so its
+        document must reach the planned text (waiting for a late ``didChange``). After a
+        preview the user may have unticked any file, so every file is compared with its
+        planned text. Otherwise unversioned edits and file operations are trusted (see
+        ``review_landing``).
+        """
+
+        async def check(file: FileEdit) -> bool:
+            plan = file.plan
+            if not plan.changes_anything:
+                return True
+            if file.version is not None and plan.operation is None:
+                if await document_reaches(self.ls, file.uri, plan.new_text):
+                    return True
+            elif not preview:
+                return True
+            return self._text_now(where, file) == plan.new_text
+
+        landed = await asyncio.gather(*(check(f) for f in files))
+        return [f for f, ok in zip(files, landed, strict=True) if ok]
+
+    def _text_now(self, where: Located, file: FileEdit) -> str | None:
+        return self.current(where.state.path, file.plan.path).text
+
+    def _missed(self, where: Located, proposal: Proposal, file: FileEdit) -> AcceptResult:
+        return missed(proposal, file.plan, self._text_now(where, file))
 
     def _rebase_others(self, where: Located, plans: Iterable[AcceptResult]) -> None:
         """Move the other pending proposals of each changed file onto its new text."""
