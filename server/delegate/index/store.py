@@ -47,6 +47,8 @@ VECTOR_INDEX_MIN_ROWS = 20_000
 _DELETE_BATCH = 400
 INDEX_CACHE_BYTES = 96 << 20
 METADATA_CACHE_BYTES = 32 << 20
+FTS_BUILD_MIB = 64
+PARALLEL_BUILD_MAX_ROWS = 60_000  # above: full-text and vector indexes built one by one
 
 
 def chunk_schema(dim: int) -> pa.Schema:
@@ -358,18 +360,28 @@ class IndexStore:
         The full-text and scalar indexes are built from scratch over all rows — faster
         than folding every new row into the empty indexes — and the vector index is built
         alongside them in a second thread (LanceDB releases the GIL), so the two builds
-        share the cores.  Old versions are left for the next :meth:`optimize`.
+        share the cores — up to :data:`PARALLEL_BUILD_MAX_ROWS` rows; past that the two
+        builds' memory would add up beyond the budget, so they run one after the other.
+        Old versions are left for the next :meth:`optimize`.
         """
         timer = timer or StageTimer()
         with self._write_lock:
+            release_free_memory()  # the index builds below are the update's memory peak
             vector = threading.Thread(
                 target=self._timed, args=(timer, "vector index", self._ensure_vector_index)
             )
-            vector.start()
+            # the two builds' memory adds up: past a size, one after the other
+            parallel = self._chunks.count_rows() <= PARALLEL_BUILD_MAX_ROWS
+            if parallel:
+                vector.start()
             try:
                 with timer.stage("full-text index"):
+                    config = fts_config()
+                    config.memory_limit = FTS_BUILD_MIB
+                    if parallel:  # the vector index builds on the other core
+                        config.num_workers = 1
                     self._chunks.create_index(
-                        "terms", config=fts_config(), name="terms_idx", replace=True
+                        "terms", config=config, name="terms_idx", replace=True
                     )
                 with timer.stage("scalar indexes"):
                     self._chunks.create_index("path", config=BTree(), name="path_idx", replace=True)
@@ -380,7 +392,10 @@ class IndexStore:
                         "path", config=BTree(), name="path_idx", replace=True
                     )
             finally:
-                vector.join()
+                if parallel:
+                    vector.join()
+            if not parallel:
+                vector.run()
             self._writes_since_optimize = 0
 
     @staticmethod
