@@ -170,6 +170,24 @@ class IndexSettings(_Section):
     on_start: bool = Field(True, description="Index every workspace folder when the server starts.")
 
 
+class SandboxSettings(_Section):
+    """Where each task's private copy of the workspace is made."""
+
+    dir: str | None = Field(
+        None,
+        description=(
+            "Directory for task sandboxes. Empty means automatic: RAM-backed /dev/shm when the "
+            "copy fits in `sandbox.max_memory_mb`, else the system's temporary directory."
+        ),
+    )
+    max_memory_mb: int = Field(
+        1024,
+        ge=0,
+        le=1 << 20,
+        description="Largest snapshot placed in RAM-backed /dev/shm; 0 never uses it.",
+    )
+
+
 class Settings(_Section):
     """Everything Delegate can be told. Every field has a default; none is required."""
 
@@ -177,6 +195,7 @@ class Settings(_Section):
     budget: BudgetSettings = Field(default_factory=BudgetSettings, description="Task bounds.")
     tests: TestSettings = Field(default_factory=TestSettings, description="Test runs.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Workspace index.")
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="Task sandboxes.")
     autonomy: Literal["propose", "apply-when-green"] = Field(
         "propose",
         description=(

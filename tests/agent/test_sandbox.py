@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from delegate.agent.sandbox import Sandbox
+from delegate.agent.sandbox import Sandbox, sandbox_parent
 from delegate.proposals.changes import FileChange
-from delegate.settings import IndexSettings
+from delegate.settings import IndexSettings, SandboxSettings
 
 SETTINGS = IndexSettings()
 
@@ -283,3 +283,41 @@ async def test_folder_ignored_by_the_enclosing_repository_is_copied(git_folder: 
             (sbx.root / name).write_text("CHANGED = 1\n")
             assert [c.path for c in sbx.changes()] == [name]
     assert len(git(git_folder, "worktree", "list").splitlines()) == 1
+
+
+# --- where the sandbox is made ----------------------------------------------------------
+
+
+def test_small_snapshot_goes_to_the_ram_dir(tmp_path: Path) -> None:
+    folder, ram = tmp_path / "project", tmp_path / "ram"
+    # node_modules is linked, not copied, so its 2 MiB do not count against the 1 MiB limit
+    write(folder, {"a.py": "x = 1\n", "node_modules/big.js": "y" * (2 << 20)})
+    ram.mkdir()
+    placement = SandboxSettings(max_memory_mb=1)
+    assert sandbox_parent(folder, IndexSettings(), placement, ram_dir=str(ram)) == str(ram)
+
+
+def test_snapshot_over_the_memory_limit_goes_to_disk(tmp_path: Path) -> None:
+    folder, ram = tmp_path / "project", tmp_path / "ram"
+    write(folder, {"a.py": "x = 1\n", "data.txt": "z" * (2 << 20)})
+    ram.mkdir()
+    placement = SandboxSettings(max_memory_mb=1)
+    assert sandbox_parent(folder, IndexSettings(), placement, ram_dir=str(ram)) is None
+    never = SandboxSettings(max_memory_mb=0)
+    assert sandbox_parent(folder, IndexSettings(), never, ram_dir=str(ram)) is None
+    missing = str(tmp_path / "no-such-ram-dir")
+    assert sandbox_parent(folder, IndexSettings(), SandboxSettings(), ram_dir=missing) is None
+
+
+async def test_sandbox_is_made_in_the_configured_dir(tmp_path: Path) -> None:
+    folder, chosen = tmp_path / "project", tmp_path / "sandboxes"
+    write(folder, {"a.py": "x = 1\n"})
+    chosen.mkdir()
+    placement = SandboxSettings(dir=str(chosen))
+    sandbox = await Sandbox.create(folder, {}, IndexSettings(), placement=placement)
+    try:
+        assert sandbox.root.is_relative_to(chosen)
+        assert (sandbox.root / "a.py").read_text() == "x = 1\n"
+    finally:
+        await sandbox.close()
+    assert list(chosen.iterdir()) == []

@@ -78,7 +78,11 @@ async def open_workspace(
     spec: TaskSpec, settings: Settings, index: CodeIndex | None
 ) -> SandboxWorkspace:
     sandbox = await Sandbox.create(
-        spec.folder, spec.overrides, settings.index, keep=spec.keep_sandbox
+        spec.folder,
+        spec.overrides,
+        settings.index,
+        keep=spec.keep_sandbox,
+        placement=settings.sandbox,
     )
     try:
         runner = test_runner_for(sandbox.root, settings)
