@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import accumulate, chain, pairwise
-from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -106,11 +105,10 @@ class Vocabulary:
             self.generation += 1
         per_text = [word_runs(text) for text in texts]
         words = list(chain.from_iterable(per_text))
-        found = list(map(self._word_ids.get, words))
-        if None in found:
-            self._add_words(set(words).difference(self._word_ids))
-            found = list(map(self._word_ids.get, words))
-        id_list = cast(list[int], found)
+        new_words = set(words).difference(self._word_ids)
+        if new_words:
+            self._add_words(new_words)
+        id_list = list(map(self._word_ids.__getitem__, words))
         word_offsets = [0, *accumulate(map(len, per_text))]
         term_of = self._word_terms.__getitem__
         terms = [
