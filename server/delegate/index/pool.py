@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from multiprocessing.context import BaseContext
 from pathlib import Path
 
 import numpy as np
@@ -150,27 +149,6 @@ def _index_batch(
     ]
 
 
-def pool_context() -> BaseContext:
-    """Workers fork from a forkserver that imported this module once.
-
-    ``fork`` from the caller would be unsafe (the LSP server and LanceDB run threads), but
-    the forkserver is a fresh single-threaded process; it pays the imports (numpy,
-    tree-sitter, the grammars' modules: ~0.45 s) once, and every worker of every later pool
-    starts as a cheap fork of it instead of a new interpreter.
-    """
-    if "forkserver" not in _start_methods():
-        return get_context("spawn")
-    context = get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
-
-
-def _start_methods() -> list[str]:
-    from multiprocessing import get_all_start_methods
-
-    return get_all_start_methods()
-
-
 def worker_count(settings: IndexSettings) -> int:
     return settings.workers or os.cpu_count() or 1
 
@@ -198,7 +176,7 @@ def index_files(
         return
     batches = [list(jobs[i : i + BATCH_FILES]) for i in range(0, len(jobs), BATCH_FILES)]
     window = workers * WINDOW_PER_WORKER
-    with ProcessPoolExecutor(max_workers=workers, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         pending: list[Future[list[IndexedFile]]] = []
         next_batch = 0
         try:
