@@ -48,8 +48,8 @@ __all__ = ["IndexLocked", "WorkspaceIndex"]
 log = logging.getLogger(__name__)
 
 STATE_DIR = ".delegate"
-WRITE_BATCH_CHUNKS = 4000
-WRITE_BATCH_FILES = 200
+WRITE_BATCH_CHUNKS = 6000
+WRITE_BATCH_FILES = 300
 SMALL_UPDATES_PER_OPTIMIZE = 64  # LanceDB writes between compactions after small updates
 OVERRIDE_MTIME = -1  # a row indexed from unsaved text: the disk copy must be re-read
 
