@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from delegate.agent.redact import Redactor
+from delegate.state_dir import state_dir
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$")
 
@@ -30,16 +31,6 @@ def check_task_id(task_id: str) -> str:
     if not _SAFE_ID.match(task_id) or ".." in task_id:
         raise InvalidTaskId(f"invalid task id {task_id!r}: use letters, digits, '-', '_', '.'")
     return task_id
-
-
-def delegate_dir(folder: Path) -> Path:
-    """``<folder>/.delegate``, created with a ``.gitignore`` that ignores everything in it."""
-    root = folder / ".delegate"
-    root.mkdir(parents=True, exist_ok=True)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
-    return root
 
 
 def run_dir(folder: Path, task_id: str) -> Path:
@@ -61,7 +52,7 @@ class TraceWriter:
 
     @classmethod
     def for_task(cls, folder: Path, task_id: str, redactor: Redactor | None = None) -> TraceWriter:
-        delegate_dir(folder)
+        state_dir(folder)
         path = trace_path(folder, task_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path, redactor)

@@ -42,26 +42,16 @@ from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
 from delegate.index.tokens import identifiers
 from delegate.settings import IndexSettings
+from delegate.state_dir import state_dir
 
 __all__ = ["IndexLocked", "WorkspaceIndex"]
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = ".delegate"
 WRITE_BATCH_CHUNKS = 6000
 WRITE_BATCH_FILES = 300
 SMALL_UPDATES_PER_OPTIMIZE = 64  # LanceDB writes between compactions after small updates
 OVERRIDE_MTIME = -1  # a row indexed from unsaved text: the disk copy must be re-read
-
-
-def state_dir(folder: Path) -> Path:
-    """``.delegate/`` in the folder, created with a ``.gitignore`` that ignores it all."""
-    path = folder / STATE_DIR
-    path.mkdir(parents=True, exist_ok=True)
-    ignore = path / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
-    return path
 
 
 class _PendingWrites:

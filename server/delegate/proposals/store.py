@@ -12,56 +12,16 @@ from __future__ import annotations
 import builtins
 import json
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from delegate.proposals.model import Proposal
 from delegate.proposals.serialize import task_document, versions_from_document
+from delegate.state_dir import atomic_write_text, fsync_dir, state_dir
 
 log = logging.getLogger(__name__)
 
 _TASK_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
-
-
-def ensure_delegate_dir(folder: Path) -> Path:
-    """``<folder>/.delegate``, created with a ``.gitignore`` of ``*`` if missing."""
-    root = folder / ".delegate"
-    root.mkdir(parents=True, exist_ok=True)
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        atomic_write_text(ignore, "*\n")
-    return root
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open a directory; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, no newline translation) or leave it untouched."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 class ProposalStore:
@@ -119,7 +79,7 @@ class ProposalStore:
         ]
         versions.append(proposal)
         versions.sort(key=lambda p: p.version)
-        ensure_delegate_dir(self.folder)
+        state_dir(self.folder)
         self.directory.mkdir(parents=True, exist_ok=True)
         text = json.dumps(task_document(versions), ensure_ascii=True, indent=1)
         atomic_write_text(path, text + "\n")
@@ -133,5 +93,5 @@ class ProposalStore:
             path.unlink()
         except FileNotFoundError:
             return existed
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         return True
