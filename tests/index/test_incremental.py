@@ -10,24 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from tests.index.helpers import PROJECT, make_chunk, write_project
+from tests.index.helpers import PROJECT, make_chunk
 
 from delegate.index.embedders import HashingEmbedder
 from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import IndexSettings
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "shop")
-
-
-@pytest.fixture
-def index(folder: Path) -> WorkspaceIndex:
-    ws = WorkspaceIndex.open(folder, IndexSettings())
-    ws.update()
-    yield ws  # type: ignore[misc]
-    ws.close()
 
 
 def snapshot(ws: WorkspaceIndex) -> set[tuple[str, int, int, str]]:

@@ -7,25 +7,11 @@ from pathlib import Path
 
 import pytest
 from tests.fakes.fake_voyage import FakeVoyage
-from tests.index.helpers import write_project
 
 from delegate.index.embedders import VoyageEmbedder
 from delegate.index.lock import IndexLocked
 from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import IndexSettings
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    return write_project(tmp_path / "shop")
-
-
-@pytest.fixture
-def index(folder: Path) -> WorkspaceIndex:
-    ws = WorkspaceIndex.open(folder, IndexSettings())
-    ws.update()
-    yield ws  # type: ignore[misc]
-    ws.close()
 
 
 def test_open_creates_state_dir_with_gitignore(folder: Path) -> None:
