@@ -14,6 +14,16 @@ from delegate.cli import main
 KEY = "sk-ant-api03-CLI-RUN-DISTINCT-KEY-55aa"
 
 
+def configured_calc(tmp_path: Path) -> Path:
+    """The calc fixture repo with the fast test command and no retries configured."""
+    folder = project(tmp_path, "calc")
+    config = folder / ".delegate"
+    config.mkdir()
+    command = json.dumps(TEST_COMMAND)
+    (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
+    return folder
+
+
 def test_missing_key_is_a_clear_message(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["run", "fix it", "--folder", str(tmp_path)]) == 2
     assert "ANTHROPIC_API_KEY" in capsys.readouterr().err
@@ -22,11 +32,7 @@ def test_missing_key_is_a_clear_message(capsys: pytest.CaptureFixture[str], tmp_
 def test_run_prints_plan_tests_and_diff_then_trace_reads_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = project(tmp_path, "calc")
-    config = folder / ".delegate"
-    config.mkdir()
-    command = json.dumps(TEST_COMMAND)
-    (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
+    folder = configured_calc(tmp_path)
     edit = {
         "command": "str_replace",
         "path": "calc.py",
@@ -62,11 +68,7 @@ def test_run_prints_plan_tests_and_diff_then_trace_reads_back(
 def test_run_indexes_the_folder_so_the_agent_can_search_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = project(tmp_path, "calc")
-    config = folder / ".delegate"
-    config.mkdir()
-    command = json.dumps(TEST_COMMAND)
-    (config / "config.toml").write_text(f"[tests]\ncommand = {command}\n[api]\nmax_retries = 0\n")
+    folder = configured_calc(tmp_path)
     script = [
         Reply([tool_use("search_code", {"query": "clamp a value into a range"})]),
         Reply([tool_use("find_symbol", {"name": "clamp"})]),
