@@ -16,7 +16,7 @@ from delegate.index.embedders import (
     bundled_minilm_path,
     make_embedder,
 )
-from delegate.index.tokens import code_tokens, search_terms, split_identifier
+from delegate.index.tokens import code_tokens, fts_form, fts_token, search_terms, split_identifier
 from delegate.index.vocabulary import Vocabulary
 from delegate.settings import IndexSettings
 
@@ -150,6 +150,25 @@ TEXTS = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("token", "form"),
+    [
+        ("parsing", "pars"),  # Snowball English, as a stemming full-text index would store it
+        ("connections", "connect"),
+        ("parse_args", "pars arg"),  # the index cuts at "_", so the parts are stemmed
+        ("__init__", "init"),
+        ("utf8", "utf8"),
+        ("42", "42"),
+    ],
+)
+def test_full_text_form_of_a_token(token: str, form: str) -> None:
+    assert fts_token(token) == form
+
+
+def test_full_text_form_drops_nothing_but_empty_parts() -> None:
+    assert fts_form(["read", "files", "_"]) == "read file"
+
+
 def test_vocabulary_gives_exactly_the_code_tokens_of_each_text() -> None:
     vocabulary = Vocabulary()
     for _ in range(2):  # the second round finds every word already known
@@ -158,7 +177,7 @@ def test_vocabulary_gives_exactly_the_code_tokens_of_each_text() -> None:
             expected = list(code_tokens(text))
             ids = batch.tokens[batch.offsets[i] : batch.offsets[i + 1]]
             assert [vocabulary.token_names[t] for t in ids] == expected
-            assert batch.terms[i] == " ".join(expected)
+            assert batch.terms[i] == fts_form(expected)
 
 
 def test_hashing_vectors_do_not_depend_on_what_the_embedder_saw_before() -> None:

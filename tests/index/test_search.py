@@ -40,6 +40,19 @@ def test_finds_by_description_and_identifier(
     assert hits[0].score >= hits[-1].score
 
 
+@pytest.mark.parametrize(
+    ("query", "path"),
+    [
+        ("downloading pages", "net/http_client.py"),  # "Download a web page"
+        ("breaking sentences", "text/tokenize.py"),  # "Break a sentence"
+        ("connection pools", "db/connection.py"),
+    ],
+)
+def test_full_text_matches_other_forms_of_a_word(store: IndexStore, query: str, path: str) -> None:
+    hits = search_store(store, HashingEmbedder(), query, limit=1, mode="fts")
+    assert [h.path for h in hits] == [path]
+
+
 def test_hits_carry_location_symbol_and_text(store: IndexStore) -> None:
     hit = search_store(store, HashingEmbedder(), "split sentence into words", limit=1)[0]
     assert (hit.path, hit.symbol, hit.kind, hit.language) == (

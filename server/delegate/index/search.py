@@ -4,7 +4,7 @@ A query may be three words or a pasted issue of two pages.  Both sides of the hy
 search get the same processed form: the query's code tokens, deduplicated and capped
 (:func:`delegate.index.tokens.search_terms`), so a long issue text does not drown its few
 identifiers in repetition.  The vector side embeds that text with the embedder's *query*
-side; the full-text side matches it against the ``terms`` column.  Reciprocal rank fusion
+side; the full-text side matches its stemmed form against the ``terms`` column.  Reciprocal rank fusion
 (LanceDB's ``RRFReranker``) merges the two lists.
 """
 
@@ -17,7 +17,7 @@ from delegate.index.embedders import Embedder
 from delegate.index.model import SearchHit
 from delegate.index.sql import all_of, equals, path_matches_glob
 from delegate.index.store import IndexStore
-from delegate.index.tokens import search_terms
+from delegate.index.tokens import fts_form, search_terms
 
 SearchMode = Literal["hybrid", "fts", "vector"]
 MODES: tuple[SearchMode, ...] = ("hybrid", "fts", "vector")
@@ -75,13 +75,14 @@ def search_store(
     if limit <= 0 or not query.strip():
         return []
     text = query_text(query)
+    terms = fts_form(text.split())  # the full-text side meets the index's stemmed terms
     where = filters.where()
     if mode == "fts":
-        rows = store.fts_search(text, limit=limit, where=where)
+        rows = store.fts_search(terms, limit=limit, where=where)
     else:
         vector = embedder.embed([text], side="query")[0]
         if mode == "vector":
             rows = store.vector_search(vector, limit=limit, where=where)
         else:
-            rows = store.hybrid_search(vector, text, limit=limit, where=where)
+            rows = store.hybrid_search(vector, terms, limit=limit, where=where)
     return rows_to_hits(rows)

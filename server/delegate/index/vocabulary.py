@@ -8,8 +8,9 @@ After that a text costs a ``bytes.translate`` and ``split`` and a few C-level pa
 dicts, ``str.join``, ``numpy``) — no Python code runs per word.
 
 The result is exactly :func:`delegate.index.tokens.code_token_list` of each text: the
-``terms`` strings are those tokens joined by spaces, and the token ids (with per-text
-offsets) are what the hashing embedder counts.
+``terms`` strings are those tokens in the full-text index's stemmed form
+(:func:`delegate.index.tokens.fts_form`), and the token ids (with per-text offsets) are
+what the hashing embedder counts.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from itertools import accumulate, chain, pairwise
 import numpy as np
 import numpy.typing as npt
 
-from delegate.index.tokens import run_tokens, word_runs
+from delegate.index.tokens import fts_form, run_tokens, word_runs
 
 IntArray = npt.NDArray[np.int64]
 
@@ -30,7 +31,7 @@ class TokenizedTexts:
     """Token ids of several texts, end to end: text ``i`` owns
     ``tokens[offsets[i]:offsets[i + 1]]``; ids index :attr:`Vocabulary.token_names`."""
 
-    terms: list[str]  # per text: its tokens joined by spaces (the full-text column)
+    terms: list[str]  # per text: its tokens' full-text form (the ``terms`` column)
     tokens: IntArray
     offsets: IntArray
     generation: int  # the vocabulary generation the ids belong to
@@ -71,7 +72,7 @@ class Vocabulary:
 
     def _reset(self) -> None:
         self._word_ids: dict[bytes, int] = {}  # "words" are runs (see tokens.word_runs)
-        self._word_terms: list[str] = []  # word id -> its tokens joined by spaces
+        self._word_terms: list[str] = []  # word id -> its tokens' full-text form
         self._word_start = GrowingInts()  # word id -> first position in _word_tokens
         self._word_len = GrowingInts()  # word id -> how many tokens
         self._word_tokens = GrowingInts()  # token ids, word after word
@@ -85,7 +86,7 @@ class Vocabulary:
         for word in words:
             tokens = run_tokens(word)
             self._word_ids[word] = len(self._word_terms)
-            self._word_terms.append(" ".join(tokens))
+            self._word_terms.append(fts_form(tokens))
             starts.append(position)
             lens.append(len(tokens))
             position += len(tokens)
