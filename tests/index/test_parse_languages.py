@@ -166,3 +166,19 @@ def test_methods_carry_their_class_header(language: str, parsed: dict[str, Parse
             assert context.rstrip().endswith("..."), chunk.symbol
         for owner in enclosing:  # Go and Rust methods may have none: impl is not a definition
             assert lines[owner.start_line - 1] in context.split("\n"), chunk.symbol
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_references_come_in_source_order_every_time(language: str) -> None:
+    path = fixture_file(language)
+    text = path.read_text()
+    first = [(r.line, r.name) for r in parse_file(path.name, text).references]
+    assert [line for line, _ in first] == sorted(line for line, _ in first)
+    for _ in range(5):  # tree-sitter's captures come in an order that varies between calls
+        assert [(r.line, r.name) for r in parse_file(path.name, text).references] == first
+
+
+def test_references_on_one_line_keep_their_left_to_right_order() -> None:
+    text = "def f(p):\n    data = open(p).read()\n    return sink.write(decode(data))\n"
+    names = [(r.line, r.name) for r in parse_file("f.py", text).references]
+    assert names == [(2, "open"), (2, "read"), (3, "write"), (3, "decode")]

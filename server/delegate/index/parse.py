@@ -22,7 +22,7 @@ name, and no per-node Python objects are kept beyond the capture lists.
 from __future__ import annotations
 
 import dataclasses
-from operator import itemgetter
+from operator import attrgetter
 
 from tree_sitter import Node, QueryCursor, Tree
 
@@ -45,6 +45,9 @@ _SYMBOL_KINDS: dict[str, SymbolKind] = {
     "trait": "trait",
     "module": "module",
 }
+
+
+_start_byte = attrgetter("start_byte")
 
 
 def _lines(text: str) -> list[str]:
@@ -87,20 +90,22 @@ def _reference_columns(
     nodes: list[Node], source: bytes, skip: set[int]
 ) -> tuple[list[str], list[int]]:
     """Names and 1-based lines of the references among the captured ``nodes``: one per
-    (name, line), in line order.
+    (name, line), in source order.
 
-    Names stay bytes (sliced from ``source``) until the end and are decoded once per
-    distinct name; the indexer stores these columns as they are.
+    The captures' order is not the source order, and not even the same from one call to
+    the next, so the nodes are sorted by position first: the columns are then the same
+    for the same text.  Names stay bytes (sliced from ``source``) until the end and are
+    decoded once per distinct name; the indexer stores these columns as they are.
     """
     seen: dict[tuple[bytes, int], None] = {}
-    for node in nodes:
+    for node in sorted(nodes, key=_start_byte):
         start, end = node.start_byte, node.end_byte
         if end - start > 1 and start not in skip:
             seen[source[start:end], node.start_point.row] = None
     decoded: dict[bytes, str | None] = {}
     names: list[str] = []
     lines: list[int] = []
-    for raw, row in sorted(seen, key=itemgetter(1)):  # captures are not in source order
+    for raw, row in seen:
         if raw in decoded:
             name = decoded[raw]
         else:

@@ -73,19 +73,44 @@ class IndexedFile:
         return self.status == "parsed"
 
 
-def index_one(
+def index_batch(
     folder: Path,
-    job: FileJob,
+    jobs: Sequence[FileJob],
     settings: IndexSettings,
     *,
     moved_hashes: frozenset[str] = frozenset(),
     embedder: HashingEmbedder | None = None,
-) -> IndexedFile:
-    """Read → hash → (skip if unchanged or moved) → parse → terms → (hashing vectors).
+) -> list[IndexedFile]:
+    """Read → hash → (skip if unchanged or moved) → parse each file, then terms and
+    (hashing) vectors for all of them at once.
 
-    Other embedders leave ``vectors`` empty: the parent embeds many files' chunks in one
-    call (see :func:`embed_missing`).
+    The vocabulary and the embedder cost a fixed numpy overhead per call, which adds up
+    over thousands of small files; one call per batch pays it once.  Other embedders
+    leave ``vectors`` empty: the parent embeds many files' chunks in one call (see
+    :func:`embed_missing`).
     """
+    results = [_parse_one(folder, job, settings, moved_hashes) for job in jobs]
+    parsed = [r for r in results if r.parsed]
+    texts = [embedding_text(c) for r in parsed for c in r.chunks]
+    tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
+    # the store keeps float16; converting here halves what crosses the process boundary
+    vectors = (
+        embedder.embed_tokenized(tokenized).astype(np.float16) if embedder is not None else None
+    )
+    start = 0
+    for result in parsed:
+        end = start + len(result.chunks)
+        result.terms = tokenized.terms[start:end]
+        if vectors is not None:
+            result.vectors = vectors[start:end]
+        start = end
+    return results
+
+
+def _parse_one(
+    folder: Path, job: FileJob, settings: IndexSettings, moved_hashes: frozenset[str]
+) -> IndexedFile:
+    """One file's result without terms or vectors (see :func:`index_batch`)."""
     language = language_for_path(job.path) or "text"
     result = IndexedFile(job.path, job.size, job.mtime_ns, language)
     text, reason = (
@@ -106,12 +131,6 @@ def index_one(
     parsed, ref_names, ref_lines = parse_for_index(job.path, text, language)
     result.chunks = parsed.chunks
     result.symbols = SymbolColumns.of_columns(parsed, ref_names, ref_lines)
-    texts = [embedding_text(c) for c in parsed.chunks]
-    tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
-    result.terms = tokenized.terms
-    if embedder is not None:
-        # the store keeps float16; converting here halves what crosses the process boundary
-        result.vectors = embedder.embed_tokenized(tokenized).astype(np.float16)
     return result
 
 
@@ -143,10 +162,7 @@ def _index_batch(
         if _worker_embedder is None or _worker_embedder.dim != hashing_dim:
             _worker_embedder = HashingEmbedder(hashing_dim)
         embedder = _worker_embedder
-    return [
-        index_one(Path(folder), job, settings, moved_hashes=moved_hashes, embedder=embedder)
-        for job in jobs
-    ]
+    return index_batch(Path(folder), jobs, settings, moved_hashes=moved_hashes, embedder=embedder)
 
 
 def worker_count(settings: IndexSettings) -> int:
@@ -168,13 +184,15 @@ def index_files(
     """
     hashing = embedder if isinstance(embedder, HashingEmbedder) else None
     workers = worker_count(settings)
+    batches = [list(jobs[i : i + BATCH_FILES]) for i in range(0, len(jobs), BATCH_FILES)]
     if len(jobs) < INLINE_MAX_FILES or workers <= 1:
-        for job in jobs:
+        for batch in batches:
             if cancel is not None and cancel.is_set():
                 return
-            yield index_one(folder, job, settings, moved_hashes=moved_hashes, embedder=hashing)
+            yield from index_batch(
+                folder, batch, settings, moved_hashes=moved_hashes, embedder=hashing
+            )
         return
-    batches = [list(jobs[i : i + BATCH_FILES]) for i in range(0, len(jobs), BATCH_FILES)]
     window = workers * WINDOW_PER_WORKER
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         pending: list[Future[list[IndexedFile]]] = []
