@@ -13,8 +13,8 @@ import numpy as np
 from delegate.index.embedders import HashingEmbedder
 from delegate.index.files import content_hash
 from delegate.index.pool import FileJob, IndexedFile, index_batch
-from delegate.settings import IndexSettings
 
+MAX = 1 << 20
 FILES = {
     "a.py": "import os\n\nclass Reader:\n    def read_all(self, path):\n        return open(path).read()\n\n"
     "    def close(self):\n        pass\n\n\ndef parse_args(argv):\n    return argv[1:]\n",
@@ -54,13 +54,14 @@ def _summary(result: IndexedFile) -> tuple[object, ...]:
 
 def test_a_batch_gives_each_file_what_it_would_get_alone(tmp_path: Path) -> None:
     jobs = _jobs(tmp_path)
-    settings = IndexSettings()
     moved = frozenset({content_hash(FILES["moved.py"])})
     together = index_batch(
-        tmp_path, jobs, settings, moved_hashes=moved, embedder=HashingEmbedder(64)
+        tmp_path, jobs, max_file_bytes=MAX, moved_hashes=moved, embedder=HashingEmbedder(64)
     )
     alone = [
-        index_batch(tmp_path, [job], settings, moved_hashes=moved, embedder=HashingEmbedder(64))[0]
+        index_batch(
+            tmp_path, [job], max_file_bytes=MAX, moved_hashes=moved, embedder=HashingEmbedder(64)
+        )[0]
         for job in jobs
     ]
     assert [r.status for r in together] == [
@@ -84,7 +85,7 @@ def test_vectors_are_float16_rows_of_the_embedder_and_empty_files_get_none(
 ) -> None:
     jobs = _jobs(tmp_path)
     embedder = HashingEmbedder(64)
-    results = index_batch(tmp_path, jobs, IndexSettings(), embedder=embedder)
+    results = index_batch(tmp_path, jobs, max_file_bytes=MAX, embedder=embedder)
     reader, empty = results[0], results[2]
     assert reader.vectors is not None and reader.vectors.dtype == np.float16
     expected = HashingEmbedder(64).embed([f"a.py {c.symbol}\n{c.text}" for c in reader.chunks])
@@ -94,5 +95,5 @@ def test_vectors_are_float16_rows_of_the_embedder_and_empty_files_get_none(
 
 
 def test_without_the_hashing_embedder_terms_come_but_no_vectors(tmp_path: Path) -> None:
-    results = index_batch(tmp_path, _jobs(tmp_path), IndexSettings())
+    results = index_batch(tmp_path, _jobs(tmp_path), max_file_bytes=MAX)
     assert results[0].terms and all(r.vectors is None for r in results)

@@ -21,14 +21,16 @@ import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from delegate.index.model import Chunk
 from delegate.index.vocabulary import GrowingInts, TokenizedTexts, Vocabulary
-from delegate.settings import IndexSettings
+
+if TYPE_CHECKING:  # pool workers import this module; pydantic stays out of them
+    from delegate.settings import IndexSettings
 
 Side = Literal["document", "query"]
 Vectors = npt.NDArray[np.float32]

@@ -19,10 +19,13 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from delegate.index.ignore_rules import IgnoreLayer, IgnoreRules, read_layers
 from delegate.index.languages import language_for_path
-from delegate.settings import IndexSettings
+
+if TYPE_CHECKING:  # pool workers import this module; pydantic stays out of them
+    from delegate.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 

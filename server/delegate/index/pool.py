@@ -21,6 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,7 +32,9 @@ from delegate.index.model import Chunk
 from delegate.index.parse import parse_for_index
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.vocabulary import Vocabulary
-from delegate.settings import IndexSettings
+
+if TYPE_CHECKING:  # workers never import pydantic: they get plain values, not settings
+    from delegate.settings import IndexSettings
 
 INLINE_MAX_FILES = 20
 BATCH_FILES = 16
@@ -76,8 +79,8 @@ class IndexedFile:
 def index_batch(
     folder: Path,
     jobs: Sequence[FileJob],
-    settings: IndexSettings,
     *,
+    max_file_bytes: int,
     moved_hashes: frozenset[str] = frozenset(),
     embedder: HashingEmbedder | None = None,
 ) -> list[IndexedFile]:
@@ -89,7 +92,7 @@ def index_batch(
     leave ``vectors`` empty: the parent embeds many files' chunks in one call (see
     :func:`embed_missing`).
     """
-    results = [_parse_one(folder, job, settings, moved_hashes) for job in jobs]
+    results = [_parse_one(folder, job, max_file_bytes, moved_hashes) for job in jobs]
     parsed = [r for r in results if r.parsed]
     texts = [embedding_text(c) for r in parsed for c in r.chunks]
     tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
@@ -108,7 +111,7 @@ def index_batch(
 
 
 def _parse_one(
-    folder: Path, job: FileJob, settings: IndexSettings, moved_hashes: frozenset[str]
+    folder: Path, job: FileJob, max_file_bytes: int, moved_hashes: frozenset[str]
 ) -> IndexedFile:
     """One file's result without terms or vectors (see :func:`index_batch`)."""
     language = language_for_path(job.path) or "text"
@@ -116,7 +119,7 @@ def _parse_one(
     text, reason = (
         (job.override, "")
         if job.override is not None
-        else read_source(folder, job.path, settings.max_file_bytes)
+        else read_source(folder, job.path, max_file_bytes)
     )
     if text is None:
         result.status, result.skip_reason = "skipped", reason or "unreadable"
@@ -151,7 +154,7 @@ _worker_embedder: HashingEmbedder | None = None
 def _index_batch(
     folder: str,
     jobs: list[FileJob],
-    settings: IndexSettings,
+    max_file_bytes: int,
     moved_hashes: frozenset[str],
     hashing_dim: int | None,
 ) -> list[IndexedFile]:
@@ -162,7 +165,13 @@ def _index_batch(
         if _worker_embedder is None or _worker_embedder.dim != hashing_dim:
             _worker_embedder = HashingEmbedder(hashing_dim)
         embedder = _worker_embedder
-    return index_batch(Path(folder), jobs, settings, moved_hashes=moved_hashes, embedder=embedder)
+    return index_batch(
+        Path(folder),
+        jobs,
+        max_file_bytes=max_file_bytes,
+        moved_hashes=moved_hashes,
+        embedder=embedder,
+    )
 
 
 def worker_count(settings: IndexSettings) -> int:
@@ -190,7 +199,11 @@ def index_files(
             if cancel is not None and cancel.is_set():
                 return
             yield from index_batch(
-                folder, batch, settings, moved_hashes=moved_hashes, embedder=hashing
+                folder,
+                batch,
+                max_file_bytes=settings.max_file_bytes,
+                moved_hashes=moved_hashes,
+                embedder=hashing,
             )
         return
     window = workers * WINDOW_PER_WORKER
@@ -207,7 +220,7 @@ def index_files(
                             _index_batch,
                             str(folder),
                             batches[next_batch],
-                            settings,
+                            settings.max_file_bytes,
                             moved_hashes,
                             hashing.dim if hashing is not None else None,
                         )
