@@ -17,13 +17,13 @@ from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import IndexSettings
 
 
-def snapshot(ws: WorkspaceIndex) -> set[tuple[str, int, int, str]]:
-    """Every chunk's location and text: two indexes of the same files must agree."""
-    rows = ws._store._chunks.to_arrow().select(["path", "start_line", "end_line", "text"])
+def snapshot(ws: WorkspaceIndex) -> set[tuple[str, str, int, int, str]]:
+    """Every chunk's id, location and text: two indexes of the same files must agree."""
+    rows = ws._store._chunks.to_arrow().select(["id", "path", "start_line", "end_line", "text"])
     return {tuple(r.values()) for r in rows.to_pylist()}  # type: ignore[misc]
 
 
-def fresh_snapshot(folder: Path, tmp_path: Path) -> set[tuple[str, int, int, str]]:
+def fresh_snapshot(folder: Path, tmp_path: Path) -> set[tuple[str, str, int, int, str]]:
     settings = IndexSettings(uri=str(tmp_path / "fresh-index"))
     lock_dir = folder / ".delegate" / "index.lock"
     os.replace(lock_dir, lock_dir.with_suffix(".held"))  # a second writer needs its own lock
@@ -64,20 +64,25 @@ def test_edit_add_delete(folder: Path, index: WorkspaceIndex, tmp_path: Path) ->
     assert snapshot(index) == fresh_snapshot(folder, tmp_path)
 
 
-def test_rename_moves_rows_without_re_embedding(folder: Path, index: WorkspaceIndex) -> None:
+def test_rename_moves_rows_without_re_embedding(
+    folder: Path, index: WorkspaceIndex, tmp_path: Path
+) -> None:
     (folder / "core/checksum.py").rename(folder / "core/crc.py")
     stats = index.update()
     assert stats.files_changed == 1 and stats.chunks_written == 0 and stats.files_removed == 0
     assert index.search("crc_of_bytes")[0].path == "core/crc.py"
     assert [d.path for d in index.find_symbol("crc_of_bytes")[0]] == ["core/crc.py"]
     assert index.update().files_changed == 0
+    # the moved rows are what indexing the new path would have made, ids included
+    assert snapshot(index) == fresh_snapshot(folder, tmp_path)
 
 
-def test_rename_file_api(folder: Path, index: WorkspaceIndex) -> None:
+def test_rename_file_api(folder: Path, index: WorkspaceIndex, tmp_path: Path) -> None:
     (folder / "tools/leaf.py").rename(folder / "tools/banner.py")
     index.rename_file("tools/leaf.py", "tools/banner.py")
     assert index.search("print_banner")[0].path == "tools/banner.py"
     assert index.update().files_changed == 0
+    assert snapshot(index) == fresh_snapshot(folder, tmp_path)
 
 
 def test_update_files_with_unsaved_text_and_deletions(folder: Path, index: WorkspaceIndex) -> None:

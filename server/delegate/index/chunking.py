@@ -310,14 +310,12 @@ def make_chunks(
     for kind, symbol, start, end, context in spans:
         text = context + indexed.text(start, end)
         digest = _hash(text)
-        key = f"{path}\0{kind}\0{symbol}\0{digest}"
+        key = f"{kind}\0{symbol}\0{digest}"
         ordinal = seen.get(key, 0)
         seen[key] = ordinal + 1
-        if ordinal:
-            key += f"\0{ordinal}"
         chunk = new(Chunk)  # the frozen dataclass __init__ is slow, and there are many
         chunk.__dict__.update(
-            id=_hash(key),
+            id=chunk_id(path, key, ordinal),
             path=path,
             language=language,
             kind=kind,
@@ -329,6 +327,16 @@ def make_chunks(
         )
         chunks.append(chunk)
     return chunks
+
+
+def chunk_id(path: str, key: str, ordinal: int) -> str:
+    """A chunk's stable id: its path, ``key`` (``kind\\0symbol\\0content hash``) and, for
+    the second and later chunks of a file with the same key, their ordinal.
+
+    The index recomputes ids with this when it moves a renamed file's rows.
+    """
+    full = f"{path}\0{key}\0{ordinal}" if ordinal else f"{path}\0{key}"
+    return _hash(full)
 
 
 def _hash(text: str) -> str:

@@ -37,6 +37,7 @@ import pyarrow as pa
 from lancedb.index import FTS, BTree, IvfFlat
 from lancedb.rerankers import RRFReranker
 
+from delegate.index.chunking import chunk_id
 from delegate.index.model import Chunk
 from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
@@ -131,6 +132,24 @@ def release_free_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def _moved_chunks(rows: pa.Table, path: str) -> pa.Table:
+    """One file's chunk rows as indexing them at ``path`` would have written them."""
+    rows = rows.select(chunk_schema(rows.schema.field("vector").type.list_size).names)
+    rows = rows.sort_by([("start_line", "ascending"), ("end_line", "ascending")])
+    seen: dict[str, int] = {}
+    ids = []
+    for kind, symbol, digest in zip(
+        rows["kind"].to_pylist(), rows["symbol"].to_pylist(), rows["hash"].to_pylist(), strict=True
+    ):
+        key = f"{kind}\0{symbol}\0{digest}"
+        ordinal = seen.get(key, 0)
+        seen[key] = ordinal + 1
+        ids.append(chunk_id(path, key, ordinal))
+    rows = rows.set_column(rows.schema.get_field_index("id"), rows.schema.field("id"), [ids])
+    paths = pa.array([path] * rows.num_rows, pa.string())
+    return rows.set_column(rows.schema.get_field_index("path"), rows.schema.field("path"), paths)
 
 
 def _batched(values: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -321,12 +340,22 @@ class IndexStore:
             self._writes_since_optimize += 1
 
     def rename_path(self, old: str, new: str, language: str | None = None) -> None:
-        """Move a file's rows to a new path without re-embedding anything."""
-        values = {"path": new}
+        """Move a file's rows to a new path without re-embedding anything.
+
+        Chunk ids contain the path, so the chunks are re-added under ids computed for the
+        new path, then the old rows go; the files row moves last.  A crash in between
+        leaves either orphan chunks under ``new`` (no files row vouches for them) or the
+        old files row for a file that is gone: the next update cleans up both.
+        """
+        where = equals("path", old)
         with self._write_lock:
-            for table in (self._chunks, self._symbols, self._files):
-                table.update(where=equals("path", old), values=values)
-            self._writes_since_optimize += 3
+            moved = self._chunks.search().where(where).limit(None).to_arrow()
+            if moved.num_rows:
+                self._chunks.add(_moved_chunks(moved, new))
+                self._chunks.delete(where)
+            for table in (self._symbols, self._files):
+                table.update(where=where, values={"path": new})
+            self._writes_since_optimize += 4
 
     def needs_optimize(self, threshold: int = 24) -> bool:
         return self._writes_since_optimize >= threshold
