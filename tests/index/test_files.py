@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from delegate.index.files import content_hash, read_source, should_index, walk_folder
+from delegate.index import files
+from delegate.index.files import (
+    SourceReader,
+    bytes_hash,
+    content_hash,
+    read_source,
+    should_index,
+    walk_folder,
+)
 from delegate.settings import IndexSettings
 
 
@@ -210,3 +218,64 @@ def test_content_hash_is_stable_hex() -> None:
     assert content_hash("abc") != content_hash("abd")
     assert len(content_hash("")) == 32
     int(content_hash("x"), 16)
+
+
+def test_bytes_hash_is_the_content_hash_of_the_decoded_text() -> None:
+    for text in ("", "x = 1\n", "caf\u00e9 = '\u2603'\r\n", "\U0001f600"):
+        assert bytes_hash(text.encode("utf-8")) == content_hash(text)
+
+
+def _escape_tree(tmp_path: Path) -> Path:
+    folder = tmp_path / "ws"
+    outside = tmp_path / "outside"
+    make_tree(folder, {"src/real.py": "real = 1\n", "src/deep/x.py": "x = 1\n"})
+    make_tree(outside, {"secret.py": "secret = 1\n"})
+    (folder / "secret_link.py").symlink_to(outside / "secret.py")
+    (folder / "link_out").symlink_to(outside, target_is_directory=True)
+    (folder / "alias.py").symlink_to(folder / "src" / "real.py")
+    (folder / "src_alias").symlink_to(folder / "src", target_is_directory=True)
+    (folder / "src" / "up").symlink_to(tmp_path, target_is_directory=True)
+    return folder
+
+
+READER_CASES = [
+    ("src/real.py", (b"real = 1\n", "")),
+    ("src/deep/x.py", (b"x = 1\n", "")),
+    ("alias.py", (b"real = 1\n", "")),  # a file link that stays inside is followed
+    ("src_alias/real.py", (b"real = 1\n", "")),  # and so is a directory link
+    ("secret_link.py", (None, "symlink_escape")),
+    ("link_out/secret.py", (None, "symlink_escape")),
+    ("src/up/outside/secret.py", (None, "symlink_escape")),
+    ("../outside/secret.py", (None, "symlink_escape")),
+    ("src/../../outside/secret.py", (None, "symlink_escape")),
+    ("src/nope.py", (None, "missing")),
+    ("link_out/nope.py", (None, "symlink_escape")),
+    ("src", (None, "missing")),  # a directory
+    ("src/real.py/x.py", (None, "missing")),
+]
+
+
+@pytest.mark.parametrize("nofollow", [True, False], ids=["o_nofollow", "realpath-only"])
+def test_one_reader_refuses_every_way_out_of_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nofollow: bool
+) -> None:
+    if not nofollow:  # platforms without O_NOFOLLOW resolve every path
+        monkeypatch.setattr(files, "_NOFOLLOW", 0)
+    elif not files._NOFOLLOW:
+        pytest.skip("this platform has no O_NOFOLLOW")
+    folder = _escape_tree(tmp_path)
+    reader = SourceReader(folder, 1024)
+    # one reader for all the paths, in both orders: its cached directory verdicts must
+    # not let a later path through (nor refuse one)
+    for cases in (READER_CASES, READER_CASES[::-1]):
+        assert [(rel, reader.read_bytes(rel)) for rel, _ in cases] == list(cases)
+
+
+def test_a_file_is_read_whole_through_short_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_tree(tmp_path, {"f.py": "x = 1\n" * 100})
+    real_read = os.read
+    monkeypatch.setattr(files.os, "read", lambda fd, n: real_read(fd, min(n, 7)))
+    assert SourceReader(tmp_path, 1024).read_bytes("f.py") == (b"x = 1\n" * 100, "")
+    assert SourceReader(tmp_path, 599).read_bytes("f.py") == (None, "too_large")

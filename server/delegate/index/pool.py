@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from delegate.index.embedders import Embedder, HashingEmbedder, embedding_text
-from delegate.index.files import content_hash, read_source
+from delegate.index.files import SourceReader, bytes_hash, content_hash, decode_source
 from delegate.index.languages import language_for_path
 from delegate.index.model import Chunk
 from delegate.index.parse import parse_for_index
@@ -92,7 +92,8 @@ def index_batch(
     leave ``vectors`` empty: the parent embeds many files' chunks in one call (see
     :func:`embed_missing`).
     """
-    results = [_parse_one(folder, job, max_file_bytes, moved_hashes) for job in jobs]
+    reader = SourceReader(folder, max_file_bytes)
+    results = [_parse_one(reader, job, moved_hashes) for job in jobs]
     parsed = [r for r in results if r.parsed]
     texts = [embedding_text(c) for r in parsed for c in r.chunks]
     tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
@@ -110,21 +111,21 @@ def index_batch(
     return results
 
 
-def _parse_one(
-    folder: Path, job: FileJob, max_file_bytes: int, moved_hashes: frozenset[str]
-) -> IndexedFile:
+def _parse_one(reader: SourceReader, job: FileJob, moved_hashes: frozenset[str]) -> IndexedFile:
     """One file's result without terms or vectors (see :func:`index_batch`)."""
     language = language_for_path(job.path) or "text"
     result = IndexedFile(job.path, job.size, job.mtime_ns, language)
-    text, reason = (
-        (job.override, "")
-        if job.override is not None
-        else read_source(folder, job.path, max_file_bytes)
-    )
-    if text is None:
-        result.status, result.skip_reason = "skipped", reason or "unreadable"
-        return result
-    result.hash = content_hash(text)
+    if job.override is not None:
+        text = job.override
+        result.hash = content_hash(text)
+    else:
+        data, reason = reader.read_bytes(job.path)
+        decoded = None if data is None else decode_source(data, job.path)
+        if data is None or decoded is None:
+            result.status, result.skip_reason = "skipped", reason or "undecodable"
+            return result
+        text = decoded
+        result.hash = bytes_hash(data)  # data is the text's UTF-8: no need to encode it again
     if result.hash == job.known_hash:
         result.status = "unchanged"
         return result
