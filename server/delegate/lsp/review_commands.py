@@ -17,7 +17,6 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from delegate.agent.task import TaskSpec
 from delegate.lsp.converters import relative_posix, uri_to_path
-from delegate.lsp.documents import unsaved_overrides
 from delegate.lsp.review import Located, review_of
 from delegate.lsp.review_lenses import (
     ACCEPT_ALL,
@@ -102,7 +101,6 @@ def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
         start_line=record.start_line if record else None,
         end_line=record.end_line if record else None,
         revise=request,
-        overrides=unsaved_overrides(ls, folder),
     )
     submit_task(ls, spec, trigger=record.trigger if record else None)
     return {"taskId": proposal.task_id, "revising": proposal.version}

@@ -73,7 +73,8 @@ class Session:
     on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
     document_listeners: list[DocumentListener] = field(default_factory=list)
     # the text of the file holding a task's ``delegate:`` comment, as the task saw it when it
-    # was submitted: the proposal removes the comment even if the agent left the file alone
+    # started (not when it was queued): the proposal removes the comment from it even if
+    # the agent left the file alone
     trigger_snapshots: dict[str, str] = field(default_factory=dict)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
     outlines: OutlineCache = field(default_factory=OutlineCache)

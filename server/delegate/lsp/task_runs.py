@@ -1,17 +1,19 @@
 """Starting delegated tasks from the editor and showing them while they run.
 
-A command builds a :class:`~delegate.agent.task.TaskSpec` (with the unsaved buffers of the
-folder), hands it to :func:`submit_task` — the one way to start a task, also used by
-``delegate.revise`` — and returns the task id at once. While the task runs,
-every record change becomes a ``delegate/taskChanged`` notification and a report on the
-task's own cancellable progress bar; cancelling the bar cancels the task.
+A command builds a :class:`~delegate.agent.task.TaskSpec`, hands it to :func:`submit_task`
+— the one way to start a task, also used by ``delegate.revise`` — and returns the task id
+at once. A task may wait in the queue for a free slot while the user goes on typing, so the
+unsaved buffers it works on, and the snapshot of the file holding its ``delegate:``
+comment, are read when it *starts* (:func:`as_started`), not when it was submitted. While
+the task runs, every record change becomes a ``delegate/taskChanged`` notification and a
+report on the task's own cancellable progress bar; cancelling the bar cancels the task.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lsprotocol import types
@@ -104,7 +106,6 @@ def start_task(ls: DelegateServer, kind: TaskKind, args: tuple[Any, ...]) -> dic
         start_line=request.range.start.line + 1 if request.range else None,
         end_line=request.range.end.line + 1 if request.range else None,
         symbol=symbol,
-        overrides=unsaved_overrides(ls, state.path),
     )
     submit_task(ls, spec, trigger=request.trigger)
     return {"taskId": spec.task_id}
@@ -116,16 +117,32 @@ def submit_task(
     """The one way the editor starts a task: queue ``spec`` and show its progress bar.
 
     ``trigger`` is the range of the ``delegate:`` comment the task came from, if any.
-    Returns the queued record at once; the work happens in the background.
+    Returns the queued record at once; the work happens in the background, on the
+    buffers as they are when the task starts (``spec.overrides`` is replaced then).
     """
-    if trigger and spec.file:
-        snapshot = snapshot_text(spec)
-        if snapshot is not None:
-            ls.session.trigger_snapshots[spec.task_id] = snapshot
     record = ls.session.registry.submit(spec, trigger=trigger)
     in_background(ls, _show_progress(ls, record))
     log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
     return record
+
+
+def as_started(ls: DelegateServer, spec: TaskSpec) -> TaskSpec:
+    """``spec`` with the folder's unsaved buffers as they are now, when the task starts.
+
+    The sandbox copies these over the disk, and a task from a ``delegate:`` comment keeps
+    its file's text as the sandbox sees it (``session.trigger_snapshots``): the proposal
+    removes the comment from that text when the agent left the file alone, so it must be
+    the same text the agent worked from. A folder that left the workspace (its tasks are
+    being cancelled) has no buffers to read.
+    """
+    if spec.folder in ls.session.folders:
+        spec = replace(spec, overrides=unsaved_overrides(ls, spec.folder))
+    record = ls.session.registry.get(spec.task_id)
+    if record is not None and record.trigger and spec.file:
+        snapshot = snapshot_text(spec)
+        if snapshot is not None:
+            ls.session.trigger_snapshots[spec.task_id] = snapshot
+    return spec
 
 
 def snapshot_text(spec: TaskSpec) -> str | None:
@@ -174,7 +191,10 @@ def progress_text(record: TaskRecord) -> str:
 
 
 async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: EventSink) -> TaskResult:
-    """The registry's runner: the real engine, or a prompt failure that says what is missing."""
+    """The registry's runner: the real engine, or a prompt failure that says what is missing.
+
+    The registry calls it once the task has a slot, so this is when the task starts."""
+    spec = as_started(ls, spec)
     try:
         from delegate.agent.engine import run_task
     except ImportError as exc:
