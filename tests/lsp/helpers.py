@@ -90,15 +90,23 @@ class Editor:
         self.answer = True
 
         @client.feature(types.WORKSPACE_APPLY_EDIT)
-        def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
-            self.edits.append(params.edit)
-            if not self.answer:
-                return types.ApplyWorkspaceEditResult(applied=False, failure_reason="user said no")
-            for change in params.edit.document_changes or []:
-                self._apply(change)
-            for uri, edits in (params.edit.changes or {}).items():
-                self._edit(uri, None, edits)
-            return types.ApplyWorkspaceEditResult(applied=True)
+        async def apply_edit(
+            params: types.ApplyWorkspaceEditParams,
+        ) -> types.ApplyWorkspaceEditResult:
+            return await self.apply_workspace_edit(params)
+
+    async def apply_workspace_edit(
+        self, params: types.ApplyWorkspaceEditParams
+    ) -> types.ApplyWorkspaceEditResult:
+        """Apply ``params`` and answer; a subclass may first wait, as a slow editor does."""
+        self.edits.append(params.edit)
+        if not self.answer:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason="user said no")
+        for change in params.edit.document_changes or []:
+            self._apply(change)
+        for uri, edits in (params.edit.changes or {}).items():
+            self._edit(uri, None, edits)
+        return types.ApplyWorkspaceEditResult(applied=True)
 
     def _apply(self, change: Any) -> None:
         if isinstance(change, types.CreateFile):

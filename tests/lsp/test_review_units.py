@@ -244,3 +244,31 @@ def test_an_edit_that_did_not_land_leaves_hunks_pending_or_conflicted() -> None:
     assert not_applied_message(plan, outcome).endswith(
         "the hunk is still pending — try again; 1 hunk now conflicts with your edits"
     )
+
+
+def test_a_late_confirmation_records_only_hunks_that_are_still_open() -> None:
+    from delegate.lsp.review_landing import late_message, late_outcome
+    from delegate.proposals import reject, set_states
+
+    base = "a = 1\n\n\nb = 2\n\n\nc = 3\n\n\nd = 4\n"
+    new = base.replace("a = 1", "a = 10").replace("b = 2", "b = 20").replace("c = 3", "c = 30")
+    proposal = build_proposal("t", [FileChange("m.py", base, new)])
+    first, second, third = (h.id for h in proposal.files[0].hunks)
+    plan = accept(proposal, "m.py", None, base)
+    assert plan.applied == (first, second, third)
+
+    # meanwhile: a retry's edit was confirmed for the first, the user rejected the second
+    proposal = reject(set_states(proposal, "m.py", [first], "applied"), "m.py", [second])
+    outcome = late_outcome(proposal, plan)
+    assert (outcome.applied, outcome.rejected) == ((third,), (second,))
+    assert late_message("m.py", outcome) == (
+        "Delegate: the edit to m.py reached the editor late; 1 change applied after all; "
+        "1 change you rejected meanwhile is in your buffer now: undo it there if you do not "
+        "want it"
+    )
+    done = set_states(proposal, "m.py", [third], "applied")
+    assert late_message("m.py", late_outcome(done, plan)) is not None  # the rejection is told
+    assert (
+        late_message("m.py", late_outcome(set_states(done, "m.py", [second], "applied"), plan))
+        is None
+    )

@@ -7,8 +7,11 @@ onto each file's current text (open buffer, else disk), sends the result as one
 ``applied: true`` and the edited documents really changed — a refusal changes nothing. After a file changes, other pending
 proposals on it are rebased. Lenses and diagnostics are recomputed from the current texts.
 
-State lives in one :class:`Review` per server and is touched only on the event loop;
-accepts are serialised by a lock because each one reads the texts the previous one wrote.
+State lives in one :class:`Review` per server and is touched only on the event loop.
+Every decision — accept, reject, revise, a late confirmation — runs under one lock: each
+accept reads the texts the previous one wrote, and an accept waits for the editor twice
+(its answer, then its ``didChange``), so a reject arriving meanwhile must be decided on
+what that accept records, not beside it.
 The feature registrations (lenses, diagnostics, commands, ``delegate/proposal``) are in the
 ``review_*`` modules; :func:`register` wires them all.
 """
@@ -33,6 +36,7 @@ from delegate.lsp.converters import (
     trigger_from_json,
     uri_to_path,
 )
+from delegate.lsp.indexing import in_background
 from delegate.lsp.review_edits import (
     Annotation,
     FileEdit,
@@ -40,7 +44,15 @@ from delegate.lsp.review_edits import (
     edit_support,
     workspace_edit,
 )
-from delegate.lsp.review_landing import document_reaches, missed, not_applied_message
+from delegate.lsp.review_landing import (
+    LANDING_TIMEOUT,
+    LATE_LANDING_TIMEOUT,
+    Landing,
+    late_message,
+    late_outcome,
+    missed,
+    not_applied_message,
+)
 from delegate.lsp.review_lenses import FileReview, diagnostics, reviews_for
 from delegate.lsp.review_protocol import encoding_of, is_open, json_value, summary_line
 from delegate.lsp.server import DelegateServer
@@ -54,6 +66,7 @@ from delegate.proposals import (
     rebase,
     reject,
     reject_all,
+    set_states,
 )
 from delegate.proposals import accept as plan_accept
 from delegate.proposals.positions import PositionEncoding
@@ -272,31 +285,67 @@ class Review:
         """The files whose edit really reached the text after the client's ``applied: true``.
 
         A versioned edit of an open document may have been skipped as stale, so its
-        document must reach the planned text (waiting for a late ``didChange``). After a
-        preview the user may have unticked any file, so every file is compared with its
-        planned text. Otherwise unversioned edits and file operations are trusted (see
+        document must reach the planned text (waiting for a late ``didChange``); one that
+        does not in time goes on being watched in the background (:meth:`_confirm_late`).
+        After a preview the user may have unticked any file, so every file is compared with
+        its planned text. Otherwise unversioned edits and file operations are trusted (see
         ``review_landing``).
         """
-
-        async def check(file: FileEdit) -> bool:
-            plan = file.plan
-            if not plan.changes_anything:
-                return True
-            if file.version is not None and plan.operation is None:
-                if await document_reaches(self.ls, file.uri, plan.new_text):
-                    return True
-            elif not preview:
-                return True
-            return self._text_now(where, file) == plan.new_text
-
-        landed = await asyncio.gather(*(check(f) for f in files))
-        return [f for f, ok in zip(files, landed, strict=True) if ok]
+        watched = {
+            i: Landing(self.ls, f.uri, f.plan.new_text)
+            for i, f in enumerate(files)
+            if f.plan.changes_anything and f.version is not None and f.plan.operation is None
+        }
+        reached = await asyncio.gather(*(w.wait(LANDING_TIMEOUT) for w in watched.values()))
+        arrived = {i for i, ok in zip(watched, reached, strict=True) if ok}
+        landed: list[FileEdit] = []
+        for i, file in enumerate(files):
+            trusted = not file.plan.changes_anything or (i not in watched and not preview)
+            if trusted or i in arrived or self._text_now(where, file) == file.plan.new_text:
+                landed.append(file)
+                if i in watched:
+                    watched[i].stop()
+            elif i in watched:
+                in_background(self.ls, self._confirm_late(where, file, watched[i]))
+        return landed
 
     def _text_now(self, where: Located, file: FileEdit) -> str | None:
         return self.current(where.state.path, file.plan.path).text
 
     def _missed(self, where: Located, proposal: Proposal, file: FileEdit) -> AcceptResult:
         return missed(proposal, file.plan, self._text_now(where, file))
+
+    async def _confirm_late(self, where: Located, file: FileEdit, landing: Landing) -> None:
+        """Record ``file``'s hunks as applied if its document reaches the planned text late.
+
+        Runs once the accept that sent the edit reported it as not applied; the record is
+        made under the review lock, so after that accept's own record, on whatever was
+        decided since (see ``review_landing.late_outcome``).
+        """
+        try:
+            reached = await landing.wait(LATE_LANDING_TIMEOUT)
+        finally:
+            landing.stop()
+        if not reached:
+            return
+        async with self.lock:
+            proposal = where.store.get(where.proposal.task_id, where.proposal.version)
+            if proposal is None:
+                return
+            outcome = late_outcome(proposal, file.plan)
+            if outcome.applied:
+                path = file.plan.path
+                proposal = set_states(proposal, path, outcome.applied, "applied")
+                where.store.save(proposal)
+                self._rebase_others(where, [file.plan])
+        log.info("task %s: %s landed late: %s", proposal.task_id, file.plan.path, outcome)
+        message = late_message(file.plan.path, outcome)
+        if message is not None:
+            kind = types.MessageType.Warning if outcome.rejected else types.MessageType.Info
+            self.show(kind, message)
+        if outcome.applied:
+            self.refresh()
+            self.announce(proposal)
 
     def _rebase_others(self, where: Located, plans: Iterable[AcceptResult]) -> None:
         """Move the other pending proposals of each changed file onto its new text."""
@@ -312,25 +361,32 @@ class Review:
 
     # -- rejecting -----------------------------------------------------------------------
 
-    def reject(
+    async def reject(
         self, task_id: Any, selection: Sequence[tuple[str, list[str] | None]] | None
     ) -> dict[str, Any]:
-        where = self.locate(task_id)
-        proposal = where.proposal
-        try:
-            if selection is None:
-                proposal = reject_all(proposal)
-            for path, ids in selection or []:
-                proposal = reject(proposal, path, ids)
-        except KeyError as exc:
-            raise JsonRpcInvalidParams(message=f"task {task_id}: {exc.args[0]}") from exc
-        where.store.save(proposal)
+        """Reject hunks (same selection as :meth:`accept`); decided hunks stay as they are.
+
+        Under the review lock: an accept in flight may be applying the very hunks named
+        here, so the reject is decided on what that accept recorded, never beside it.
+        """
+        async with self.lock:
+            where = self.locate(task_id)
+            proposal = where.proposal
+            try:
+                if selection is None:
+                    proposal = reject_all(proposal)
+                for path, ids in selection or []:
+                    proposal = reject(proposal, path, ids)
+            except KeyError as exc:
+                raise JsonRpcInvalidParams(message=f"task {task_id}: {exc.args[0]}") from exc
+            where.store.save(proposal)
         self.refresh()
         self.announce(proposal)
         return {
             "taskId": proposal.task_id,
             "version": proposal.version,
             "counts": proposal.counts(),
+            "rejectedHunks": newly_rejected(where.proposal, proposal),
         }
 
     # -- new proposals -------------------------------------------------------------------
@@ -439,6 +495,17 @@ class Review:
         lens = workspace.code_lens if workspace else None
         if lens and lens.refresh_support:
             self.ls.workspace_code_lens_refresh(None)
+
+
+def newly_rejected(before: Proposal, after: Proposal) -> list[str]:
+    """``"<path> <hunk id>"`` of every hunk that is rejected in ``after`` but not ``before``."""
+    was = {(fp.path, h.id): h.state for fp in before.files for h in fp.hunks}
+    return [
+        f"{fp.path} {h.id}"
+        for fp in after.files
+        for h in fp.hunks
+        if h.state == "rejected" and was.get((fp.path, h.id)) != "rejected"
+    ]
 
 
 def _should_auto_apply(result: TaskResult, state: FolderState) -> bool:

@@ -78,10 +78,18 @@ def diff(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
     return {"taskId": where.proposal.task_id, "path": fp.path, "hunkId": hunk.id, "diff": text}
 
 
-def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
-    """Start a follow-up task whose result becomes the next version of the same proposal."""
+async def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
+    """Start a follow-up task whose result becomes the next version of the same proposal.
+
+    Under the review lock, like every decision: the request tells the agent which hunks
+    were accepted, rejected or left pending, so no accept may be half-way through.
+    """
     review = review_of(ls)
-    where = review.locate(arg.get("taskId"))
+    async with review.lock:
+        return _revise(ls, review.locate(arg.get("taskId")), arg)
+
+
+def _revise(ls: DelegateServer, where: Located, arg: Mapping[str, Any]) -> dict[str, Any]:
     proposal = where.proposal
     record = ls.session.registry.get(proposal.task_id)
     if record is not None and not record.finished:
@@ -118,10 +126,12 @@ def register(server: DelegateServer) -> None:
         )
 
     @server.command(REJECT_HUNK)
-    def reject_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+    async def reject_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
         arg = argument(args)
         where = review.locate(arg.get("taskId"))
-        return review.reject(where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])])
+        return await review.reject(
+            where.proposal.task_id, [(file_path(where, arg), [hunk_id(arg)])]
+        )
 
     @server.command(ACCEPT_FILE)
     async def accept_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
@@ -130,10 +140,10 @@ def register(server: DelegateServer) -> None:
         return await review.accept(where.proposal.task_id, [(file_path(where, arg), None)])
 
     @server.command(REJECT_FILE)
-    def reject_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+    async def reject_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
         arg = argument(args)
         where = review.locate(arg.get("taskId"))
-        return review.reject(where.proposal.task_id, [(file_path(where, arg), None)])
+        return await review.reject(where.proposal.task_id, [(file_path(where, arg), None)])
 
     @server.command(ACCEPT_ALL)
     async def accept_all(ls: DelegateServer, *args: Any) -> dict[str, Any]:
@@ -141,13 +151,13 @@ def register(server: DelegateServer) -> None:
         return await review.accept(arg.get("taskId"), None, preview=bool(arg.get("preview")))
 
     @server.command(REJECT_ALL)
-    def reject_all(ls: DelegateServer, *args: Any) -> dict[str, Any]:
-        return review.reject(argument(args).get("taskId"), None)
+    async def reject_all(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        return await review.reject(argument(args).get("taskId"), None)
 
     @server.command(DIFF_HUNK)
     def diff_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
         return diff(ls, argument(args))
 
     @server.command(REVISE)
-    def revise_command(ls: DelegateServer, *args: Any) -> dict[str, Any]:
-        return revise(ls, argument(args))
+    async def revise_command(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        return await revise(ls, argument(args))

@@ -12,19 +12,32 @@ Only versioned edits are checked: they are the ones a client may skip as stale. 
 of a closed file (``version: null``) or a file operation is applied by the client to its
 own copy — Neovim loads the file into a buffer and does not save it, VS Code likewise —
 so the disk says nothing until the user saves, and the client's answer is trusted.
+
+A client may also be slower than the wait (Neovim with ``debounce_text_changes`` above two
+seconds): it applied the edit, but its ``didChange`` arrives after the server gave up and
+reported the hunks as not applied. So the :class:`Landing` that watched the document keeps
+watching, for up to :data:`LATE_LANDING_TIMEOUT` more seconds; if the document reaches the
+planned text then, the hunks that are still open are recorded as applied after all
+(:func:`late_outcome`). Re-accepting meanwhile cannot apply a hunk twice — the new edit is
+versioned against the old buffer, so the client skips it as stale — and a hunk the user
+rejected meanwhile stays rejected: the user is told the change is in the buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from delegate.lsp.review_protocol import is_open
 from delegate.lsp.server import DelegateServer
 from delegate.lsp.session import DocumentListener
 from delegate.proposals import AcceptResult, HunkState, Proposal
 from delegate.proposals import accept as plan_accept
 
 LANDING_TIMEOUT = 2.0  # seconds to wait for the didChange that carries an applied edit
+# how much longer a late didChange still confirms the edit; past it, the hunks stay as
+# reported and accepting them again gives the usual answer (a conflict, nothing applied)
+LATE_LANDING_TIMEOUT = 120.0
 
 
 def open_text(ls: DelegateServer, uri: str) -> str | None:
@@ -33,35 +46,51 @@ def open_text(ls: DelegateServer, uri: str) -> str | None:
     return document.source if document is not None else None
 
 
-async def document_reaches(
-    ls: DelegateServer, uri: str, text: str | None, timeout: float = LANDING_TIMEOUT
-) -> bool:
-    """True once the open document ``uri`` holds ``text``; False on timeout or close.
+class Landing:
+    """Watches the open document ``uri`` until it holds ``text``, closes, or :meth:`stop`.
 
     Every change is checked as it arrives, so a text that reaches ``text`` and moves on
-    (the user typing right after) still counts.
+    (the user typing right after) still counts. Watching costs one listener and one string
+    comparison per change of that document; call :meth:`stop` when done.
     """
-    if open_text(ls, uri) == text:
-        return True
-    reached: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
-    def changed(changed_uri: str) -> None:
-        if changed_uri == uri and not reached.done() and open_text(ls, uri) == text:
-            reached.set_result(True)
+    def __init__(self, ls: DelegateServer, uri: str, text: str | None) -> None:
+        self._listeners = ls.session.document_listeners
+        self._ls = ls
+        self.uri = uri
+        self.text = text
+        self.reached: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._listener = DocumentListener(on_change=self._changed, on_close=self._closed)
+        if open_text(ls, uri) == text:
+            self.reached.set_result(True)
+        else:
+            self._listeners.append(self._listener)
 
-    def closed(closed_uri: str) -> None:
-        if closed_uri == uri and not reached.done():
-            reached.set_result(False)
+    def _changed(self, uri: str) -> None:
+        if uri == self.uri and open_text(self._ls, uri) == self.text:
+            self._end(True)
 
-    listener = DocumentListener(on_change=changed, on_close=closed)
-    listeners = ls.session.document_listeners
-    listeners.append(listener)
-    try:
-        return await asyncio.wait_for(reached, timeout)
-    except TimeoutError:
-        return False
-    finally:
-        listeners.remove(listener)
+    def _closed(self, uri: str) -> None:
+        if uri == self.uri:
+            self._end(False)
+
+    def _end(self, reached: bool) -> None:
+        if not self.reached.done():
+            self.reached.set_result(reached)
+        if self._listener in self._listeners:
+            self._listeners.remove(self._listener)
+
+    async def wait(self, timeout: float) -> bool:
+        """True once the document held the text (now or earlier); False on timeout or close.
+        Waiting again after a timeout goes on watching the same document."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.reached), timeout)
+        except TimeoutError:
+            return False
+
+    def stop(self) -> None:
+        """Stop watching; a wait still running returns False."""
+        self._end(False)
 
 
 def missed(proposal: Proposal, plan: AcceptResult, current_text: str | None) -> AcceptResult:
@@ -99,3 +128,46 @@ def not_applied_message(planned: AcceptResult, outcome: AcceptResult) -> str:
         f"Delegate: the editor did not apply the edit to {planned.path} "
         f"(it changed meanwhile); {'; '.join(told) or 'nothing was recorded'}"
     )
+
+
+@dataclass(frozen=True)
+class LateOutcome:
+    """What a late confirmation changes: ``applied`` ids become applied; ``rejected`` ids
+    were rejected meanwhile and stay so, though their change is in the text now."""
+
+    applied: tuple[str, ...]
+    rejected: tuple[str, ...]
+
+
+def late_outcome(proposal: Proposal, plan: AcceptResult) -> LateOutcome:
+    """The hunks ``plan`` applied, as the proposal stands when the late confirmation comes.
+
+    Only open hunks change: one applied meanwhile (a retry that was confirmed) is already
+    recorded, and a decided hunk is never moved to another decision.
+    """
+    hunks = {h.id: h for h in proposal.file(plan.path).hunks}
+    applied = tuple(i for i in plan.applied if i in hunks and is_open(hunks[i]))
+    rejected = tuple(i for i in plan.applied if i in hunks and hunks[i].state == "rejected")
+    return LateOutcome(applied, rejected)
+
+
+def late_message(path: str, outcome: LateOutcome) -> str | None:
+    """What to tell the user when a late ``didChange`` confirmed the edit of ``path``."""
+    told = []
+    if outcome.applied:
+        count = len(outcome.applied)
+        told.append(f"{_changes(count)} applied after all")
+    if outcome.rejected:
+        count = len(outcome.rejected)
+        it, is_ = ("it", "is") if count == 1 else ("them", "are")
+        told.append(
+            f"{_changes(count)} you rejected meanwhile {is_} in your buffer now: "
+            f"undo {it} there if you do not want {it}"
+        )
+    if not told:
+        return None
+    return f"Delegate: the edit to {path} reached the editor late; {'; '.join(told)}"
+
+
+def _changes(count: int) -> str:
+    return "1 change" if count == 1 else f"{count} changes"
