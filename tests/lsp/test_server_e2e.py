@@ -169,6 +169,36 @@ async def test_settings_changes_and_invalid_values_are_reported(
     assert status["maxConcurrentTasks"] == 7
 
 
+def index_runs_ended(client: LanguageClient, folder: Path) -> int:
+    tokens = progress_titled(client, f"Delegate: indexing {folder.name}")
+    return sum(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
+
+
+async def test_a_new_index_location_or_embedder_takes_effect_without_a_restart(
+    start_server: Any, tmp_path: Path
+) -> None:
+    folder = copy_workspace("pyproj", tmp_path)
+    client = await start_server([folder])
+    await wait_for(lambda: index_ended(client, folder))
+    elsewhere = tmp_path / "elsewhere"
+    client.set_configuration({"delegate": {"index": {"uri": str(elsewhere)}}}, scope_uri="")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await wait_for(lambda: index_runs_ended(client, folder) == 2)
+    assert (elsewhere / "chunks.lance").is_dir()  # the folder was indexed again, there
+    found = await request(client, "delegate/search", {"query": "circle area"})
+    assert found["hits"]
+    status = await command(client, "delegate.status")
+    assert str(elsewhere) in json.dumps(status)
+
+    # a setting that does not change the index's identity does not reopen it
+    client.set_configuration(
+        {"delegate": {"index": {"uri": str(elsewhere), "maxFileBytes": 500_000}}}, scope_uri=""
+    )
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await command(client, "delegate.status")  # the change has been handled
+    assert index_runs_ended(client, folder) == 2
+
+
 async def test_workspace_folders_are_added_indexed_searched_and_removed(
     start_server: Any, tmp_path: Path
 ) -> None:

@@ -127,6 +127,7 @@ class WorkspaceIndex:
         self._map_cache: tuple[int, RepoGraph, dict[tuple[str, int], str]] | None = None
         self._last_update: float | None = None
         self._optimizer: threading.Thread | None = None
+        self.uri = ""  # where the tables live (set by :meth:`open`)
 
     # ---- life cycle ---------------------------------------------------------------
 
@@ -154,7 +155,9 @@ class WorkspaceIndex:
             raise
         if reason and not read_only:
             log.warning("rebuilding the index of %s: %s", folder, reason)
-        return cls(folder, settings, store, embedder, lock, reason)
+        index = cls(folder, settings, store, embedder, lock, reason)
+        index.uri = uri
+        return index
 
     @property
     def read_only(self) -> bool:
@@ -504,6 +507,7 @@ class WorkspaceIndex:
     def stats(self) -> dict[str, Any]:
         return {
             "folder": str(self.folder),
+            "uri": self.uri,
             "files": self._store.count_files(),
             "chunks": self._store.count_chunks(),
             "embedder": self._embedder.id,

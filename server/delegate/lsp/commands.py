@@ -46,6 +46,7 @@ def folder_status(state: FolderState) -> dict[str, Any]:
         "files": stats.files_total if stats else None,
         "chunks": stats.chunks_total if stats else None,
         "lastIndexSeconds": round(stats.seconds, 3) if stats else None,
+        "indexLocation": indexer.index.uri if indexer.index is not None else None,
     }
 
 

@@ -19,6 +19,7 @@ from lsprotocol import types
 
 from delegate.lsp.capabilities import supports_configuration
 from delegate.lsp.converters import to_plain
+from delegate.lsp.indexing import in_background, reopen_index
 from delegate.lsp.server import DelegateServer
 from delegate.settings import (
     Settings,
@@ -127,3 +128,6 @@ def register(server: DelegateServer) -> None:
             pushed = settings_section(params.settings) if params.settings else {}
             ls.session.client_settings = pushed
         apply_settings(ls)
+        for state in list(ls.session.folders.values()):
+            if state.opened and state.indexer.needs_reopen:
+                in_background(ls, reopen_index(ls, state))

@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 
 
+def index_identity(settings: IndexSettings) -> tuple[str | None, str, str | None]:
+    """The settings an open index is bound to: where it lives and what embeds it.
+
+    The other index settings (include/exclude, size limit, workers) apply from the next
+    update on; a change of these needs the index closed and opened anew.
+    """
+    return settings.uri, settings.embedder, settings.embedder_model
+
+
 class IndexUnavailable(RuntimeError):
     """The folder has no usable index (the index package failed to load or open)."""
 
@@ -45,6 +54,7 @@ class FolderIndexer:
         self._cancel = threading.Event()
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="delegate-index")
         self._closed = False
+        self._opened_as: tuple[str | None, str, str | None] | None = None
 
     async def _in_writer(self, fn: Callable[[], Any]) -> Any:
         if self._closed:
@@ -60,6 +70,8 @@ class FolderIndexer:
             self.error = f"the index is not available: {exc}"
             log.warning("%s", self.error)
             return None
+
+        self._opened_as = index_identity(self.settings)
 
         def open_index() -> tuple[WorkspaceIndex, str | None]:
             try:
@@ -81,6 +93,23 @@ class FolderIndexer:
         self.read_only = warning is not None
         return warning
 
+    @property
+    def needs_reopen(self) -> bool:
+        """True when the settings now name another index location or embedder."""
+        return self._opened_as is not None and index_identity(self.settings) != self._opened_as
+
+    async def reopen(self) -> str | None:
+        """Close the index (stopping its update) and open it with the current settings."""
+        self.cancel_update()
+        index = self.index
+        if index is not None:
+            try:
+                await self._in_writer(index.close)
+            except Exception:
+                log.exception("closing the index of %s failed", self.folder)
+        self.index, self.read_only, self.error, self.last_stats = None, False, None, None
+        return await self.open()
+
     def _writable(self) -> WorkspaceIndex | None:
         return None if self.index is None or self.read_only else self.index
 
@@ -92,7 +121,8 @@ class FolderIndexer:
         if index is None:
             return None
         self._cancel = cancel = threading.Event()
-        # include/exclude/size limits apply from this update on; a new embedder needs a restart
+        # include/exclude/size limits apply from this update on; a new location or embedder
+        # reopens the index first (see needs_reopen)
         index.settings = self.settings
         self.updating = True
         try:

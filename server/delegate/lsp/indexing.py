@@ -73,6 +73,19 @@ async def index_folder(
     return stats
 
 
+async def reopen_index(ls: DelegateServer, state: FolderState) -> None:
+    """Open the folder's index anew after its location or embedder setting changed, then
+    bring it up to date (when indexing on start is on) — no restart needed."""
+    log.info("index settings of %s changed: opening its index again", state.path.name)
+    warning = await state.indexer.reopen()
+    if warning:
+        ls.window_show_message(
+            types.ShowMessageParams(type=types.MessageType.Warning, message=warning)
+        )
+    if state.settings.index.on_start and ls.session.folders.get(state.path) is state:
+        await index_folder(ls, state)
+
+
 def in_background(ls: DelegateServer, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
     """Run ``work`` without awaiting it, keeping a reference so it is not collected."""
     task = asyncio.get_running_loop().create_task(work)
