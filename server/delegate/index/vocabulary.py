@@ -58,6 +58,19 @@ class GrowingInts:
         return self.data[: self.size]
 
 
+class _WordIds(dict[bytes, int]):
+    """Word -> id; a word seen for the first time is added by :meth:`Vocabulary._new_word`
+    from inside the lookup, so the common case (a known word) stays one C-level
+    ``dict`` lookup with no separate pass to find the new words."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        super().__init__()
+        self._vocabulary = vocabulary
+
+    def __missing__(self, word: bytes) -> int:
+        return self._vocabulary._new_word(word)
+
+
 class Vocabulary:
     """Words and tokens seen so far in this process, with ids; bounded in size.
 
@@ -71,34 +84,43 @@ class Vocabulary:
         self._reset()
 
     def _reset(self) -> None:
-        self._word_ids: dict[bytes, int] = {}  # "words" are runs (see tokens.word_runs)
-        self._word_terms: list[str] = []  # word id -> its tokens' full-text form
+        self._word_ids = _WordIds(self)  # "words" are runs (see tokens.word_runs)
+        # word id -> its tokens' full-text form plus a space ("" for a word without tokens),
+        # so a text's terms are one "".join of these
+        self._word_terms: list[str] = []
         self._word_start = GrowingInts()  # word id -> first position in _word_tokens
         self._word_len = GrowingInts()  # word id -> how many tokens
         self._word_tokens = GrowingInts()  # token ids, word after word
         self._token_ids: dict[str, int] = {}
         self.token_names: list[str] = []
+        # new words' token data, moved into the arrays above after each tokenize call
+        self._new_starts: list[int] = []
+        self._new_lens: list[int] = []
+        self._new_tokens: list[int] = []
 
-    def _add_words(self, words: set[bytes]) -> None:
+    def _new_word(self, word: bytes) -> int:
+        tokens = run_tokens(word)
+        word_id = len(self._word_terms)
+        self._word_ids[word] = word_id
+        form = fts_form(tokens)
+        self._word_terms.append(f"{form} " if form else "")
+        self._new_starts.append(self._word_tokens.size + len(self._new_tokens))
+        self._new_lens.append(len(tokens))
         token_ids, names = self._token_ids, self.token_names
-        starts, lens, flat = [], [], []
-        position = self._word_tokens.size
-        for word in words:
-            tokens = run_tokens(word)
-            self._word_ids[word] = len(self._word_terms)
-            self._word_terms.append(fts_form(tokens))
-            starts.append(position)
-            lens.append(len(tokens))
-            position += len(tokens)
-            for token in tokens:
-                token_id = token_ids.get(token)
-                if token_id is None:
-                    token_id = token_ids[token] = len(names)
-                    names.append(token)
-                flat.append(token_id)
-        self._word_start.extend(starts)
-        self._word_len.extend(lens)
-        self._word_tokens.extend(flat)
+        for token in tokens:
+            token_id = token_ids.get(token)
+            if token_id is None:
+                token_id = token_ids[token] = len(names)
+                names.append(token)
+            self._new_tokens.append(token_id)
+        return word_id
+
+    def _store_new_words(self) -> None:
+        if self._new_starts:
+            self._word_start.extend(self._new_starts)
+            self._word_len.extend(self._new_lens)
+            self._word_tokens.extend(self._new_tokens)
+            self._new_starts, self._new_lens, self._new_tokens = [], [], []
 
     def tokenize(self, texts: list[str]) -> TokenizedTexts:
         if len(self._word_ids) > self.max_words:
@@ -106,14 +128,12 @@ class Vocabulary:
             self.generation += 1
         per_text = [word_runs(text) for text in texts]
         words = list(chain.from_iterable(per_text))
-        new_words = set(words).difference(self._word_ids)
-        if new_words:
-            self._add_words(new_words)
         id_list = list(map(self._word_ids.__getitem__, words))
+        self._store_new_words()
         word_offsets = [0, *accumulate(map(len, per_text))]
         term_of = self._word_terms.__getitem__
         terms = [
-            " ".join(filter(None, map(term_of, id_list[start:end])))
+            "".join(map(term_of, id_list[start:end]))[:-1]  # drops the last term's space
             for start, end in pairwise(word_offsets)
         ]
         ids = np.array(id_list, dtype=np.int64)
