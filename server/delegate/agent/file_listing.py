@@ -46,9 +46,10 @@ def iter_workspace_files(
     root = os.path.abspath(folder)
     root_real = os.path.realpath(root)
     visited = {root_real}
-    stack: list[tuple[str, str, list[IgnoreLayer]]] = [(root, "", [])]
+    # (path, relative path, real path, ignore layers of the parents)
+    stack: list[tuple[str, str, str, list[IgnoreLayer]]] = [(root, "", root_real, [])]
     while stack:
-        directory, rel_dir, parent_layers = stack.pop()
+        directory, rel_dir, directory_real, parent_layers = stack.pop()
         if on_directory is not None:
             on_directory(directory)
         layers = read_layers(directory, rel_dir) + parent_layers
@@ -71,10 +72,12 @@ def iter_workspace_files(
             if is_dir:
                 if rules.skip_reason(rel, True, layers, entry.path):
                     continue
-                key = real or os.path.realpath(entry.path)
+                # not a link: its real path follows from its parent's, without the lstat
+                # of every component that realpath() costs (most of a walk's time)
+                key = real or os.path.join(directory_real, entry.name)
                 if key not in visited:
                     visited.add(key)
-                    stack.append((entry.path, rel, layers))
+                    stack.append((entry.path, rel, key, layers))
             elif is_file and not rules.skip_reason(rel, False, layers):
                 yield rel, entry.path
 
