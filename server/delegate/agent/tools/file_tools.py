@@ -4,13 +4,16 @@ Unlike the index tools these see the agent's own edits. Every path goes through
 :func:`delegate.agent.paths.resolve_inside`; ``grep`` searches the files the project's
 ignore rules keep (the same rules as the index), skipping binary and very large files;
 the list and the texts are kept per task in :class:`delegate.agent.file_listing.WorkspaceFiles`
-and re-read only when they change.
+and re-read only when they change. A file whose bytes lack the literal every match must
+contain (:func:`required_literal`) is skipped before the regex runs: a substring search
+is several times faster than ``re`` scanning for a pattern that matches nowhere.
 Outputs are capped in lines and characters and say how much was left out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
 from collections.abc import Mapping
@@ -36,6 +39,7 @@ GREP_MAX_MATCHES = 200
 GREP_LINE_CHARS = 200
 READ_MAX_LINES = 500
 LIST_MAX_ENTRIES = 300
+GREP_BATCH = 256  # files per look at the cache: few lock round trips, an early stop
 _SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
 
 
@@ -77,26 +81,37 @@ class Grep(BaseTool):
 
     def _grep(self, regex: re.Pattern[str], glob: str | None, limit: int) -> str:
         files = self.ctx.workspace_files
+        view = files.view()
         spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
+        memo = files.glob_memo(glob) if glob else {}
+        needle = required_literal(regex)
         matches: list[str] = []
         more = False
-        for path in files.paths():
-            if spec is not None and not spec.match_file(path):
-                continue
-            text = files.text(path)
-            if text is None:
-                continue
-            for match in regex.finditer(text):
-                if len(matches) == limit:
-                    more = True
+        paths = view.paths
+        for first in range(0, len(paths), GREP_BATCH):
+            batch = paths[first : first + GREP_BATCH]
+            if spec is not None:
+                for path in batch:
+                    if path not in memo:
+                        memo[path] = spec.match_file(path)
+                batch = [path for path in batch if memo[path]]
+            for path in view.containing(batch, needle):
+                text = view.text(path)
+                if text is None:
+                    continue
+                for match in regex.finditer(text):
+                    if len(matches) == limit:
+                        more = True
+                        break
+                    start = text.rfind("\n", 0, match.start()) + 1
+                    end = text.find("\n", match.start())
+                    line = text[start : end if end != -1 else len(text)]
+                    if len(line) > GREP_LINE_CHARS:
+                        line = line[:GREP_LINE_CHARS] + " […]"
+                    number = text.count("\n", 0, match.start()) + 1
+                    matches.append(f"{path}:{number}: {line}")
+                if more:
                     break
-                start = text.rfind("\n", 0, match.start()) + 1
-                end = text.find("\n", match.start())
-                line = text[start : end if end != -1 else len(text)]
-                if len(line) > GREP_LINE_CHARS:
-                    line = line[:GREP_LINE_CHARS] + " […]"
-                number = text.count("\n", 0, match.start()) + 1
-                matches.append(f"{path}:{number}: {line}")
             if more:
                 break
         if not matches:
@@ -106,6 +121,53 @@ class Grep(BaseTool):
                 f"[… more matches not shown (limit {limit}); narrow the pattern or path_glob]"
             )
         return "\n".join(matches)
+
+
+def required_literal(regex: re.Pattern[str]) -> bytes | None:
+    """UTF-8 bytes that every match of ``regex`` contains, or None when none are known.
+
+    The longest run of plain characters that the pattern requires in sequence (outside
+    alternatives, repeats, classes and look-arounds): a file whose bytes lack it cannot
+    match, and a substring search skips it much faster than the regex would. Case-
+    insensitive patterns get none (their literals match other spellings); neither does
+    anything the parser cannot take apart.
+    """
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _sre_parser().parse(regex.pattern, regex.flags)
+        runs = _literal_runs(parsed)
+        best = max(runs, key=len, default="")
+        return best.encode("utf-8") if best else None
+    except Exception:  # a parser of another Python version, a lone surrogate: go without
+        return None
+
+
+def _sre_parser() -> Any:
+    # the parser behind re.compile; private, so every use above falls back to no literal
+    return importlib.import_module("re._parser")
+
+
+def _literal_runs(items: Any) -> list[str]:
+    """Runs of consecutive LITERAL items, descending into plain groups (which match in
+    sequence); anything else ends a run."""
+    parser = _sre_parser()
+    runs: list[str] = []
+    current: list[str] = []
+
+    def visit(sequence: Any) -> None:
+        for op, arg in sequence:
+            if op is parser.LITERAL:
+                current.append(chr(arg))
+            elif op is parser.SUBPATTERN and not arg[1] and not arg[2]:  # no flag changes
+                visit(arg[3])
+            else:
+                runs.append("".join(current))
+                current.clear()
+
+    visit(items)
+    runs.append("".join(current))
+    return runs
 
 
 class ReadFile(BaseTool):
