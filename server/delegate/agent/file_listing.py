@@ -81,13 +81,17 @@ def _walk(
         directory, rel_dir, directory_real, parent_layers = stack.pop()
         if on_directory is not None:
             on_directory(directory, rel_dir)
-        layers = read_layers(directory, rel_dir) + parent_layers
-        if layers_out is not None:
-            layers_out[rel_dir] = layers
         try:
             entries = list(os.scandir(directory))
         except OSError:
             continue
+        # most directories have no ignore file: looking in the listing saves two failed opens
+        if any(entry.name in IGNORE_FILES for entry in entries):
+            layers = read_layers(directory, rel_dir) + parent_layers
+        else:
+            layers = parent_layers
+        if layers_out is not None:
+            layers_out[rel_dir] = layers
         for entry in entries:
             if entry.name == ".git":  # a directory, or a worktree's link file
                 continue
