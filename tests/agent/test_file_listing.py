@@ -127,6 +127,14 @@ def test_every_kind_of_change_is_seen_at_once(tree: Path, watch: bool) -> None:
 
 
 @pytest.mark.parametrize("watch", WATCH_MODES)
+def test_a_new_ignore_file_in_a_directory_that_had_none(tree: Path, watch: bool) -> None:
+    files = WorkspaceFiles(tree, SETTINGS, watch=watch)
+    assert "pkg/sub/c.py" in files.paths()
+    (tree / "pkg" / "sub" / ".ignore").write_text("c.py\n")
+    assert files.paths() == [".gitignore", "notes.txt", "pkg/a.py", "pkg/b.py", "pkg/sub/.ignore"]
+
+
+@pytest.mark.parametrize("watch", WATCH_MODES)
 def test_a_directory_replaced_by_another_of_the_same_name(tree: Path, watch: bool) -> None:
     files = WorkspaceFiles(tree, SETTINGS, watch=watch)
     assert "pkg/b.py" in grep_all(files, "beta")

@@ -9,7 +9,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.agent.test_file_listing import Counts, grep_all, no_inotify
 
+from delegate.agent import file_listing
+from delegate.agent.file_listing import WorkspaceFiles
 from delegate.agent.sandbox import Sandbox, sandbox_parent
 from delegate.proposals.changes import FileChange
 from delegate.settings import IndexSettings, SandboxSettings
@@ -321,3 +324,51 @@ async def test_sandbox_is_made_in_the_configured_dir(tmp_path: Path) -> None:
     finally:
         await sandbox.close()
     assert list(chosen.iterdir()) == []
+
+
+# --- what the sandbox hands to the tools --------------------------------------------
+
+
+async def test_a_sandbox_hands_its_listing_and_bytes_to_the_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "project"
+    write(
+        folder,
+        {".gitignore": "*.log\n", "app.py": "alpha = 1\n", "lib/util.py": "beta\n", "x.log": ""},
+    )
+    counts = Counts(monkeypatch)
+    async with await Sandbox.create(folder, {"lib/util.py": "alpha unsaved\n"}, SETTINGS) as box:
+        walks_in_snapshot = counts.walks
+        counts.reset()
+        files = WorkspaceFiles(box.root, SETTINGS)  # as a task's ToolContext makes it
+        assert files.watching
+        found = grep_all(files, "alpha")
+        assert found == {"app.py": "alpha = 1\n", "lib/util.py": "alpha unsaved\n"}
+        assert files.paths() == [".gitignore", "app.py", "lib/util.py"]
+        assert counts.walks == 0 and counts.reads == []
+        (box.root / "app.py").write_text("alpha = 2\n")  # the agent's edit
+        assert grep_all(files, "alpha")["app.py"] == "alpha = 2\n"
+        assert counts.reads == ["app.py"]
+        tree_state = files._tree
+    assert walks_in_snapshot >= 1
+    assert tree_state.watch is None  # closing the sandbox closed the watch
+    assert WorkspaceFiles(box.root, SETTINGS)._tree is not tree_state
+
+
+async def test_snapshot_texts_are_checked_by_stat_without_a_watch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without inotify the snapshot's bytes still save the reads, while stat says they
+    are current."""
+    folder = tmp_path / "project"
+    write(folder, {"app.py": "alpha = 1\n", "lib/util.py": "alpha = 2\n"})
+    monkeypatch.setattr(file_listing, "_inotify_libc", no_inotify)
+    async with await Sandbox.create(folder, {}, SETTINGS) as box:
+        files = WorkspaceFiles(box.root, SETTINGS)
+        assert not files.watching
+        counts = Counts(monkeypatch)
+        assert set(grep_all(files, "alpha")) == {"app.py", "lib/util.py"}
+        assert set(counts.reads) == box._racy  # only what stat cannot vouch for is read
+        (box.root / "app.py").write_text("alpha = 3\n")  # same size, same tick
+        assert grep_all(files, "alpha")["app.py"] == "alpha = 3\n"

@@ -17,6 +17,9 @@ With them the sandbox copy's ``lstat`` (size, mtime, ctime, inode) is recorded, 
 older than the end of the snapshot ("racy", as git calls it: a rewrite within the same
 clock tick would keep them). It reports modified, created and deleted text files, leaving
 out binary files and the junk test runs leave behind (``__pycache__``, ``.pytest_cache``).
+The same bytes, with a listing of the copy, are handed to the agent's file tools
+(:class:`delegate.agent.file_listing.WorkspaceFiles`), so their first ``grep`` need not
+walk and read the copy again.
 :meth:`Sandbox.close` removes the directory and the worktree registration, so the user's
 repository is left exactly as it was.
 """
@@ -37,7 +40,12 @@ from pathlib import Path
 from stat import S_ISREG
 from types import TracebackType
 
-from delegate.agent.file_listing import iter_workspace_files, list_workspace_files
+from delegate.agent.file_listing import (
+    SnapshotFile,
+    WorkspaceFiles,
+    iter_workspace_files,
+    list_workspace_files,
+)
 from delegate.agent.paths import PathEscape, relative_posix, resolve_inside
 from delegate.proposals.changes import FileChange
 from delegate.settings import IndexSettings, SandboxSettings
@@ -111,6 +119,7 @@ class Sandbox:
         self._stats: dict[str, _Key] = {}  # the sandbox copy's lstat right after the snapshot
         self._racy: set[str] = set()  # changed in the snapshot's last clock tick: always read
         self._opaque: set[str] = set()  # larger than max_file_bytes at snapshot time
+        self._files: WorkspaceFiles | None = None  # what grep starts from (see _share_files)
         self._closed = False
 
     @classmethod
@@ -178,6 +187,7 @@ class Sandbox:
                 keep=keep,
             )
             sandbox._record(snapshot, _clock_tick(temp_dir))
+            sandbox._share_files()
         except BaseException:
             _remove(temp_dir, worktree)
             raise
@@ -241,11 +251,26 @@ class Sandbox:
         if self._closed:
             return
         self._closed = True
+        if self._files is not None:
+            self._files.close()
         if self.keep:
             await asyncio.to_thread(_detach_kept, self._worktree)
             log.info("sandbox kept at %s", self.root)
         else:
             await asyncio.to_thread(_remove, self.temp_dir, self._worktree)
+
+    def _share_files(self) -> None:
+        """List the sandbox for the tools and hand them the snapshot's bytes, so that their
+        first ``grep`` reads nothing: ``WorkspaceFiles(root, settings)`` made while the
+        sandbox is open shares this listing (see :class:`WorkspaceFiles`)."""
+        files = {
+            rel: SnapshotFile(self._base.get(rel), key, rel not in self._racy)
+            for rel, key in self._stats.items()
+        }
+        try:
+            self._files = WorkspaceFiles.for_snapshot(self.root, self.settings, files)
+        except Exception:  # the tools then list and read the sandbox themselves
+            log.warning("could not hand the snapshot to the tools", exc_info=True)
 
     def _record(self, snapshot: Mapping[str, _Copy], tick_ns: int) -> None:
         for rel, (data, key) in snapshot.items():
