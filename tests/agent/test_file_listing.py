@@ -166,9 +166,45 @@ def test_names_the_rules_skip_neither_relist_nor_read(
     (tree / "pkg" / "b.py").write_text("beta = 'alpha'\n")  # a rewrite: one read, no walk
     assert set(grep_all(files, "alpha")) == {"pkg/a.py", "pkg/b.py", "notes.txt"}
     assert counts.walks == 0 and counts.reads == ["pkg/b.py"]
-    (tree / "pkg" / "e.py").write_text("alpha_e = 1\n")  # a new name: listed again
-    assert "pkg/e.py" in grep_all(files, "alpha")
+    (tree / "pkg" / "newdir").mkdir()  # a new directory: walked
+    assert set(grep_all(files, "alpha")) == {"pkg/a.py", "pkg/b.py", "notes.txt"}
     assert counts.walks == 1
+
+
+def test_files_that_appear_or_go_are_listed_without_a_walk(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agent creating a file, a test run deleting or renaming one: the listing follows
+    the events; a symlink, which may lead anywhere, is walked again."""
+    counts = Counts(monkeypatch)
+    files = WorkspaceFiles(tree, SETTINGS)
+    before = files.paths()
+    assert files.watching
+    (tree / "pkg" / "new.py").write_text("alpha_new = 1\n")
+    (tree / "notes.txt").unlink()
+    (tree / "pkg" / "b.py").rename(tree / "pkg" / "sub" / "b_moved.py")
+    (tree / "pkg" / "gone.py").write_text("")
+    (tree / "pkg" / "gone.py").unlink()
+    (tree / "skipped.log").write_text("alpha\n")
+    counts.reset()
+    assert files.paths() == [
+        ".gitignore",
+        "pkg/a.py",
+        "pkg/new.py",
+        "pkg/sub/b_moved.py",
+        "pkg/sub/c.py",
+    ]
+    assert before == [".gitignore", "notes.txt", "pkg/a.py", "pkg/b.py", "pkg/sub/c.py"]
+    assert counts.walks == 0
+    assert set(grep_all(files, "alpha")) == {"pkg/a.py", "pkg/new.py"}
+    assert files.paths() == list_workspace_files(tree, SETTINGS)
+    counts.reset()
+    (tree / "alias").symlink_to(tree / "pkg" / "sub", target_is_directory=True)
+    assert "alias/c.py" in files.paths() or "pkg/sub/c.py" in files.paths()
+    assert files.paths() == list_workspace_files(tree, SETTINGS)
+    assert counts.walks >= 1
+    (tree / "alias").unlink()
+    assert files.paths() == list_workspace_files(tree, SETTINGS)
 
 
 def test_unchanged_files_cost_no_stat_when_watched(

@@ -13,9 +13,10 @@ nor reads the tree again. A sandbox hands it the listing it makes right after th
 and the snapshot's bytes (:meth:`WorkspaceFiles.for_snapshot`), so even the first ``grep``
 reads nothing. After that it must notice every change, whoever makes it — the agent's
 editor, a test run, a command — at the next call. On Linux it watches each listed directory
-with inotify: a call with nothing changed costs one ``read`` of the event queue, and an
-event drops just the file it names, or the listing when a kept name appears or goes or an
-ignore file changes. Without inotify (another system, its limits reached, or after
+with inotify: a call with nothing changed costs one ``read`` of the event queue, an event
+drops just the file it names, and a file that appears or goes is added to or taken from the
+listing; only new or removed directories and links and changed ignore files make it walk
+the tree again. Without inotify (another system, its limits reached, or after
 :meth:`WorkspaceFiles.close`) it falls back to ``stat``: the listing is kept while no
 directory and no ignore file changed its mtime, a file's bytes while its ``stat`` stays the
 same; anything whose time lies within :data:`RACY_NS` of when it was seen is not trusted,
@@ -264,9 +265,11 @@ class _Tree:
 
     Two ways to know that nothing changed. Watching (Linux inotify on every listed
     directory, added before the directory is read): an event names each file written,
-    created, deleted or renamed, so a text stays *trusted* until its file is named and the
-    listing stays until an entry appears or goes — unless the new name is one the ignore
-    rules skip (``__pycache__`` from a test run) — or an ignore file changes. Without a
+    created, deleted or renamed, so a text stays *trusted* until its file is named. A
+    regular file that appears or goes is added to or taken from the listing as the walk
+    would (names the ignore rules skip, such as ``__pycache__`` from a test run, change
+    nothing); a directory or symlink that appears or goes, an ignore file that changes, or
+    lost events make the next call walk the tree again. Without a
     watch (other systems, no inotify left, or after :meth:`close`): the listing is kept
     while no directory and no ignore file changed its mtime, and a text while its file's
     ``stat`` is the same and was settled when read. A file that is a symlink, or has other
@@ -280,7 +283,9 @@ class _Tree:
         self.lock = threading.Lock()
         self.rules = IgnoreRules(exclude=settings.exclude)
         self.paths: list[str] = []
-        self.listed = False  # self.paths is current
+        self.path_set: set[str] = set()  # the same paths; added to and taken from by events
+        self.resort = False  # self.paths must be made again from self.path_set
+        self.listed = False  # self.paths is current (or path_set is, when resort)
         self.links: set[str] = set()  # listed paths that are symlinks
         self.entries: dict[str, _Entry] = {}
         self.trusted: set[str] = set()  # entries known current without a stat
@@ -309,6 +314,9 @@ class _Tree:
             self.listed = False
         if not self.listed:
             self._relist()
+        elif len(self.path_set) != len(self.paths) or self.resort:
+            self.paths = sorted(self.path_set)  # a new list: earlier views keep theirs
+            self.resort = False
 
     def _apply(self, wd: int, mask: int, name: str) -> None:
         if mask & IN_Q_OVERFLOW:  # events were lost: anything may have changed
@@ -324,10 +332,39 @@ class _Tree:
         if not name:
             return
         rel = f"{rel_dir}/{name}" if rel_dir else name
-        entry_changed = mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO)
-        if name in IGNORE_FILES or (entry_changed and not self._skipped(rel_dir, rel, mask)):
-            self.listed = False
         self._drop(rel)
+        if name in IGNORE_FILES:
+            self.listed = False
+        elif not mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO):
+            return  # the file's bytes or attributes: dropping its text was all
+        elif mask & IN_ISDIR:
+            if not self._skipped(rel_dir, rel, mask):
+                self.listed = False
+        elif mask & (IN_CREATE | IN_MOVED_TO):
+            self._appeared(rel_dir, rel, mask)
+        else:
+            if rel in self.dir_wds:  # a symlink to a directory: what was listed below it
+                self.listed = False
+            elif rel in self.path_set:
+                self.path_set.discard(rel)
+                self.links.discard(rel)
+
+    def _appeared(self, rel_dir: str, rel: str, mask: int) -> None:
+        """A name that is not a directory appeared: list it if the walk would."""
+        try:
+            mode = os.lstat(os.path.join(self.folder, rel)).st_mode
+        except FileNotFoundError:
+            return  # gone again: that is another event, still to come
+        except OSError:
+            self.listed = False
+            return
+        layers = self.layers.get(rel_dir)
+        if S_ISREG(mode) and layers is not None and rel.rsplit("/", 1)[-1] != ".git":
+            if self.rules.skip_reason(rel, False, layers) is None and rel not in self.path_set:
+                self.path_set.add(rel)
+                self.resort = True
+        elif not self._skipped(rel_dir, rel, mask):
+            self.listed = False  # a symlink, a directory by now, ...: walk again
 
     def _skipped(self, rel_dir: str, rel: str, mask: int) -> bool:
         """Whether the walk would leave ``rel`` out, so it appearing or going changes nothing."""
@@ -413,10 +450,11 @@ class _Tree:
 
     def _take_listing(self, listed: list[tuple[str, str, bool]]) -> None:
         self.paths = sorted(rel for rel, _, _ in listed)
+        self.path_set = set(self.paths)
+        self.resort = False
         self.links = {rel for rel, _, is_link in listed if is_link}
         self.listed = True
-        kept = set(self.paths)
-        for rel in [rel for rel in self.entries if rel not in kept]:
+        for rel in [rel for rel in self.entries if rel not in self.path_set]:
             self._drop(rel)
         self.trusted -= self.links
 
