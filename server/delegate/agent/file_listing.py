@@ -228,15 +228,18 @@ class FilesView:
         """The text of ``rel`` (see :meth:`WorkspaceFiles.text`)."""
         tree = self._tree
         with tree.lock:
-            return tree.text(rel, None)
+            return tree.text(rel)
 
-    def containing(self, rels: Iterable[str], needle: bytes | None) -> list[str]:
+    def containing(
+        self, rels: Iterable[str], needle: bytes | None, *, any_case: bool = False
+    ) -> list[str]:
         """Those of ``rels`` that have a text whose UTF-8 bytes contain ``needle`` (any
-        text when None). A text contains a string exactly when its encoding contains the
-        string's, so the files left out need neither decoding nor a regex."""
+        text when None; with ``any_case``, bytes and ``needle`` compared with ASCII letters
+        lowered). A text contains a string exactly when its encoding contains the string's,
+        so the files left out need neither decoding nor a regex."""
         tree = self._tree
         with tree.lock:
-            return tree.containing(rels, needle)
+            return tree.containing(rels, needle, any_case)
 
 
 _SNAPSHOTS: weakref.WeakValueDictionary[str, _Tree] = weakref.WeakValueDictionary()
@@ -245,7 +248,7 @@ _SNAPSHOTS: weakref.WeakValueDictionary[str, _Tree] = weakref.WeakValueDictionar
 class _Entry:
     """One file's cached bytes and, once asked for, its text."""
 
-    __slots__ = ("data", "decoded", "key", "seeded", "settled", "text")
+    __slots__ = ("data", "decoded", "key", "lowered", "seeded", "settled", "text")
 
     def __init__(self, data: bytes | None, key: Key, settled: bool, seeded: bool) -> None:
         self.data = data  # None: too large (or unreadable)
@@ -254,10 +257,12 @@ class _Entry:
         self.seeded = seeded  # the bytes belong to the snapshot: they cost no extra memory
         self.decoded = False
         self.text: str | None = None
+        self.lowered: bytes | None = None  # data with ASCII letters lowered, once asked for
 
     def size(self) -> int:
         own = 0 if self.seeded or self.data is None else len(self.data)
-        return own + (len(self.text) if self.text is not None else 0)
+        lowered = 0 if self.lowered is None else len(self.lowered)
+        return own + lowered + (len(self.text) if self.text is not None else 0)
 
 
 class _Tree:
@@ -484,16 +489,9 @@ class _Tree:
 
     # --- texts ----------------------------------------------------------------------------
 
-    def text(self, rel: str, must_contain: bytes | None) -> str | None:
-        entry = self.entries.get(rel)
-        if entry is not None and rel not in self.trusted and not self._still_current(rel, entry):
-            self._drop(rel)
-            entry = None
-        if entry is None:
-            entry = self._read(rel)
+    def text(self, rel: str) -> str | None:
+        entry = self._current(rel)
         if entry is None or entry.data is None:
-            return None
-        if must_contain is not None and must_contain not in entry.data:
             return None
         if entry.decoded:
             return entry.text
@@ -503,17 +501,42 @@ class _Tree:
             self.cached_size += len(text or "")
         return text
 
-    def containing(self, rels: Iterable[str], needle: bytes | None) -> list[str]:
+    def containing(self, rels: Iterable[str], needle: bytes | None, any_case: bool) -> list[str]:
         entries, trusted = self.entries, self.trusted
         found: list[str] = []
         for rel in rels:
             entry = entries.get(rel)
             if entry is None or rel not in trusted:  # to read, or to check by stat
-                if self.text(rel, needle) is not None:
-                    found.append(rel)
-            elif entry.data is not None and (needle is None or needle in entry.data):
-                found.append(rel)  # binary or not UTF-8: text() says None later
+                entry = self._current(rel)
+                if entry is None:
+                    continue
+            data = entry.data
+            if data is None:
+                continue
+            if needle is not None:
+                if any_case:
+                    data = self._lowered(rel, entry, data)
+                if needle not in data:
+                    continue
+            found.append(rel)  # binary or not UTF-8: text() says None later
         return found
+
+    def _current(self, rel: str) -> _Entry | None:
+        """The entry of ``rel`` as the file is now (not always kept: see :meth:`_read`)."""
+        entry = self.entries.get(rel)
+        if entry is not None and rel not in self.trusted and not self._still_current(rel, entry):
+            self._drop(rel)
+            entry = None
+        return self._read(rel) if entry is None else entry
+
+    def _lowered(self, rel: str, entry: _Entry, data: bytes) -> bytes:
+        if entry.lowered is not None:
+            return entry.lowered
+        lowered = data.lower()
+        if self.entries.get(rel) is entry and self._fits(len(lowered)):
+            entry.lowered = lowered
+            self.cached_size += len(lowered)
+        return lowered
 
     def _still_current(self, rel: str, entry: _Entry) -> bool:
         try:

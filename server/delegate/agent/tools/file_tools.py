@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import pathspec
 
@@ -85,6 +85,7 @@ class Grep(BaseTool):
         spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
         memo = files.glob_memo(glob) if glob else {}
         needle = required_literal(regex)
+        needle_data, any_case = (needle.data, needle.any_case) if needle else (None, False)
         matches: list[str] = []
         more = False
         paths = view.paths
@@ -95,7 +96,7 @@ class Grep(BaseTool):
                     if path not in memo:
                         memo[path] = spec.match_file(path)
                 batch = [path for path in batch if memo[path]]
-            for path in view.containing(batch, needle):
+            for path in view.containing(batch, needle_data, any_case=any_case):
                 text = view.text(path)
                 if text is None:
                     continue
@@ -123,24 +124,48 @@ class Grep(BaseTool):
         return "\n".join(matches)
 
 
-def required_literal(regex: re.Pattern[str]) -> bytes | None:
-    """UTF-8 bytes that every match of ``regex`` contains, or None when none are known.
+class Needle(NamedTuple):
+    """Bytes every match's UTF-8 form contains; with ``any_case``, once ASCII is lowered."""
+
+    data: bytes
+    any_case: bool
+
+
+# ASCII letters that re.IGNORECASE also finds as other letters: İ ı (i), K (k), ſ (s)
+FOLDS_BEYOND_ASCII = frozenset("IKSiks")
+
+
+def required_literal(regex: re.Pattern[str]) -> Needle | None:
+    """What every match of ``regex`` contains, or None when nothing is known to be.
 
     The longest run of plain characters that the pattern requires in sequence (outside
     alternatives, repeats, classes and look-arounds): a file whose bytes lack it cannot
-    match, and a substring search skips it much faster than the regex would. Case-
-    insensitive patterns get none (their literals match other spellings); neither does
-    anything the parser cannot take apart.
+    match, and a substring search skips it much faster than the regex would. For a
+    case-insensitive pattern only ASCII characters count, lowered, and none of
+    :data:`FOLDS_BEYOND_ASCII`, whose other spellings lowering ASCII would miss. Nothing
+    is known of what the parser cannot take apart.
     """
-    if regex.flags & re.IGNORECASE:
-        return None
+    any_case = bool(regex.flags & re.IGNORECASE)
     try:
         parsed = _sre_parser().parse(regex.pattern, regex.flags)
         runs = _literal_runs(parsed)
+        if any_case:
+            runs = [piece.lower() for run in runs for piece in _safe_any_case(run)]
         best = max(runs, key=len, default="")
-        return best.encode("utf-8") if best else None
+        return Needle(best.encode("utf-8"), any_case) if best else None
     except Exception:  # a parser of another Python version, a lone surrogate: go without
         return None
+
+
+def _safe_any_case(run: str) -> list[str]:
+    """``run`` split at each character a case-insensitive literal cannot be lowered for."""
+    pieces = [""]
+    for char in run:
+        if char > "\x7f" or char in FOLDS_BEYOND_ASCII:
+            pieces.append("")
+        else:
+            pieces[-1] += char
+    return pieces
 
 
 def _sre_parser() -> Any:
