@@ -3,8 +3,9 @@
 :func:`walk_folder` lists candidates without reading them: it prunes ignored directories
 before entering them (``os.scandir``, one ``stat`` per entry at most), keeps files whose
 name has a language (see :mod:`delegate.index.languages`) and whose size is within
-``index.max_file_bytes``. Content checks — binary, undecodable — happen in
-:func:`read_source`, which the indexer calls only for files that changed.
+``index.max_file_bytes``. Content checks — binary, undecodable — happen when a file is
+read (:class:`SourceReader`, or :func:`read_source` for one file), which the indexer does
+only for files that changed.
 :func:`should_index` applies the same rules to one path, for saves and file watchers.
 
 Symlinks are followed only while they stay inside the folder; a directory reached twice

@@ -6,7 +6,9 @@ plain data cross the process boundary: a worker receives paths with what the ind
 already knows about them, and returns an :class:`IndexedFile` per path.  Work is
 submitted through a bounded window so a big update never holds every result in memory.
 Small updates (fewer than :data:`INLINE_MAX_FILES` files) run inline: starting a pool
-costs more than it saves.
+costs more than it saves.  Either way the unit of work is a batch of
+:data:`BATCH_FILES` files (:func:`index_batch`): its chunks are tokenised and embedded
+in one call, and its files are read by one :class:`~delegate.index.files.SourceReader`.
 
 Model-backed embedders (sentence-transformers, voyage) embed in the parent instead: one
 model in memory, one HTTP client.
