@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from pathlib import Path
@@ -242,6 +243,26 @@ def test_links_and_hard_links_are_checked_by_stat(tmp_path: Path, watch: bool) -
         "link.py": "alpha = 'longer now'\n",
         "x.py": "alpha through the second name\n",
     }
+
+
+def test_running_out_of_watches_falls_back_to_stat(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    added: list[str] = []
+    real_add = file_listing._DirWatch.add
+
+    def add(watch: Any, directory: str) -> int:
+        if len(added) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device", directory)
+        added.append(directory)
+        return real_add(watch, directory)
+
+    monkeypatch.setattr(file_listing._DirWatch, "add", add)
+    files = WorkspaceFiles(tree, SETTINGS)
+    assert set(grep_all(files, "alpha")) == {"pkg/a.py", "notes.txt"}
+    assert not files.watching and len(added) == 2
+    (tree / "pkg" / "sub" / "c.py").write_text("alpha again\n")
+    assert set(grep_all(files, "alpha")) == {"pkg/a.py", "pkg/sub/c.py", "notes.txt"}
 
 
 def test_lost_events_fall_back_to_stat(tree: Path) -> None:
