@@ -10,16 +10,20 @@ commit``) so both snapshot paths are measured: a plain copy honouring ignore rul
 1. Snapshot: ``Sandbox.create`` + ``close`` on each copy, ``--runs`` times; p50/p95 of create.
 2. Loop overhead: ``run_task`` against the fake Messages API (in-process, zero latency) with a
    policy that plans at once, then makes ``--turns`` cheap tool calls (read_file / grep that
-   stops at 50 matches / list_dir / grep that matches nothing and so reads every file, one per
+   stops at 50 matches / list_dir / grep that matches nothing and so scans every file, one per
    turn, in turn), one edit, ``finish``; the test command is ``python -c pass``.
    A turn is the time from one model call's start to the next one's; its overhead is that
    minus the model call's own latency (``ModelReply.latency_s``: the HTTP round trip and the
    SDK's parsing). Turns are only the tool-call turns of the coding phase, so no test run
    falls inside one. The tools' own time (from the trace) is reported as a part of it.
 
+3. Grep after changes: in one sandbox of the git copy, ``--rounds`` times: a grep that matches
+   nothing with nothing changed, the same right after the editor created a file and right
+   after it edited one, and a case-insensitive grep that matches nothing. Tool time only.
+
 Targets: snapshot ≤ 1.5 s; per-turn overhead p95 ≤ 50 ms (grep's p95 well under 100 ms). A script, never a test:
 
-    .venv/bin/python bench/agent_overhead.py [--runs 5] [--turns 30] [--tasks 3]
+    .venv/bin/python bench/agent_overhead.py [--runs 5] [--turns 30] [--tasks 3] [--rounds 10]
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ from delegate.agent.engine import run_task  # noqa: E402
 from delegate.agent.file_listing import list_workspace_files  # noqa: E402
 from delegate.agent.sandbox import Sandbox  # noqa: E402
 from delegate.agent.task import TaskSpec  # noqa: E402
+from delegate.agent.tools import ToolContext, build_tools  # noqa: E402
 from delegate.agent.trace import TraceWriter  # noqa: E402
 from delegate.settings import ApiSettings, Settings, load_settings  # noqa: E402
 
@@ -192,7 +197,7 @@ class TimedClient(ModelClient):
         return reply
 
 
-# the cheap calls in turn; two greps: one stops at 50 matches, one reads every file
+# the cheap calls in turn; two greps: one stops at 50 matches, one scans every file
 CALL_KINDS = ("read_file", "grep (50 matches, `*.py`)", "list_dir", "grep (no match, all files)")
 
 
@@ -295,6 +300,43 @@ async def loop_overhead(folder: Path, turns: int, tasks: int) -> dict[str, list[
     return samples
 
 
+async def grep_after_changes(folder: Path, rounds: int) -> dict[str, list[float]]:
+    """Milliseconds of grep calls (no match) after the kinds of change a task makes."""
+    settings = Settings()
+    samples: dict[str, list[float]] = defaultdict(list)
+    async with await Sandbox.create(folder, {}, settings.index) as sandbox:
+        ctx = ToolContext(
+            sandbox_root=sandbox.root, index=None, test_runner=None, settings=settings
+        )
+        tools = {t.name: t for t in build_tools(ctx, phase="code")}
+
+        async def call(name: str, args: dict[str, Any], label: str = "") -> None:
+            started = time.perf_counter()
+            out = await tools[name].execute(args)
+            if label:
+                samples[label].append((time.perf_counter() - started) * 1000)
+            assert not out.is_error, out.text
+
+        edit = "str_replace_based_edit_tool"
+        for n in range(rounds):
+            grep = {"pattern": f"no_such_name_{n}\\b"}
+            await call("grep", grep, "grep (no match), nothing changed")
+            new_file = {"command": "create", "path": f"django/bench_{n}.py", "file_text": "x = 1\n"}
+            await call(edit, new_file)
+            await call("grep", grep, "… right after the editor created a file")
+            replace = {
+                "command": "str_replace",
+                "path": "django/__init__.py",
+                "old_str": "VERSION = ",
+                "new_str": f"# round {n}\nVERSION = ",
+            }
+            await call(edit, replace)
+            await call("grep", grep, "… right after the editor changed a file")
+            any_case = {"pattern": f"No_Such_Name_{n}", "case_insensitive": True}
+            await call("grep", any_case, "grep (no match), case-insensitive")
+    return samples
+
+
 def copy_floor(folder: Path, runs: int) -> list[float]:
     """Wall seconds of plain ``cp`` of the same files: what copying costs on this machine."""
     files = list_workspace_files(folder, Settings().index)
@@ -331,7 +373,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="snapshots per kind")
     ap.add_argument("--turns", type=int, default=30, help="cheap tool-call turns per task")
     ap.add_argument("--tasks", type=int, default=3, help="benchmark tasks (turn samples ×)")
-    ap.add_argument("--only", choices=("snapshot", "loop"), help="measure just one part")
+    ap.add_argument("--rounds", type=int, default=10, help="rounds of grep after changes")
+    ap.add_argument("--only", choices=("snapshot", "loop", "grep"), help="measure just one part")
     args = ap.parse_args()
 
     # bench/.cache is inside this repository (and ignored by it): without a ceiling, git
@@ -345,7 +388,7 @@ def main() -> int:
     print("| measurement | n | p50 | p95 | target |")
     print("|---|---|---|---|---|")
     snapshots = [("snapshot, plain copy", plain), ("snapshot, git worktree", repo)]
-    for label, folder in snapshots if args.only != "loop" else []:
+    for label, folder in snapshots if args.only in (None, "snapshot") else []:
         wall, cpu, diff, files = asyncio.run(snapshot_times(folder, args.runs))
         p50, p95 = percentiles(wall)
         c50, c95 = percentiles(cpu)
@@ -359,14 +402,19 @@ def main() -> int:
         print(
             f"| … then `changes()`, nothing changed | {len(diff)} | {d50:.2f} s | {d95:.2f} s | |"
         )
-    if args.only != "loop":
+    if args.only in (None, "snapshot"):
         floor = copy_floor(plain, args.runs)
         f50, f95 = percentiles(floor)
         print(
             f"| floor: `cp --parents -p` of the same files, wall | {len(floor)} | {f50:.2f} s "
             f"| {f95:.2f} s | |"
         )
-    if args.only == "snapshot":
+    if args.only in (None, "grep"):
+        greps = asyncio.run(grep_after_changes(repo, args.rounds))
+        for label, values in greps.items():
+            p50, p95 = percentiles(values)
+            print(f"| {label} | {len(values)} | {p50:.1f} ms | {p95:.1f} ms | |")
+    if args.only in ("snapshot", "grep"):
         return 0
     samples = asyncio.run(loop_overhead(repo, args.turns, args.tasks))
     rows = [
