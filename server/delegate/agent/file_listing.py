@@ -274,12 +274,12 @@ class _Tree:
     regular file that appears or goes is added to or taken from the listing as the walk
     would (names the ignore rules skip, such as ``__pycache__`` from a test run, change
     nothing); a directory or symlink that appears or goes, an ignore file that changes, or
-    lost events make the next call walk the tree again. Without a
-    watch (other systems, no inotify left, or after :meth:`close`): the listing is kept
-    while no directory and no ignore file changed its mtime, and a text while its file's
-    ``stat`` is the same and was settled when read. A file that is a symlink, or has other
-    hard links, is always checked by ``stat``: it can change without an event here. So
-    can a file written through a shared ``mmap``, which neither way sees at once.
+    lost events make the next call walk the tree again. Without a watch (other systems, no
+    inotify left, or after :meth:`close`): the listing is kept while no directory and no
+    ignore file changed its mtime, and a text while its file's ``stat`` is the same and was
+    settled when read. A file that is a symlink, or has other hard links, is always checked
+    by ``stat``: it can change without an event here. Neither way sees at once a file
+    written through a shared ``mmap`` (no event, and its mtime moves only later).
     """
 
     def __init__(self, folder: str, settings: IndexSettings, *, watch: bool) -> None:
