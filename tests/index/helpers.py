@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from delegate.index.chunk_columns import ChunkColumns
 from delegate.index.embedders import HashingEmbedder, embedding_text
 from delegate.index.model import Chunk
 from delegate.index.store import IndexStore
@@ -37,7 +38,7 @@ def make_chunk(
 def add_chunks(store: IndexStore, chunks: list[Chunk]) -> None:
     embedder = HashingEmbedder()
     store.add_chunks(
-        chunks,
+        ChunkColumns.of(chunks),
         [chunk_terms(c) for c in chunks],
         embedder.embed([embedding_text(c) for c in chunks]),
     )

@@ -6,12 +6,16 @@ file; whatever a file gets must not depend on the files it was batched with.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
-from delegate.index.embedders import HashingEmbedder
+from delegate.index.chunk_columns import ChunkColumns
+from delegate.index.embedders import HashingEmbedder, embedding_text
 from delegate.index.files import content_hash
+from delegate.index.model import Chunk
+from delegate.index.parse import parse_file
 from delegate.index.pool import FileJob, IndexedFile, index_batch
 
 MAX = 1 << 20
@@ -88,12 +92,25 @@ def test_vectors_are_float16_rows_of_the_embedder_and_empty_files_get_none(
     results = index_batch(tmp_path, jobs, max_file_bytes=MAX, embedder=embedder)
     reader, empty = results[0], results[2]
     assert reader.vectors is not None and reader.vectors.dtype == np.float16
-    expected = HashingEmbedder(64).embed([f"a.py {c.symbol}\n{c.text}" for c in reader.chunks])
+    expected = HashingEmbedder(64).embed(
+        [f"a.py {c.symbol}\n{c.text}" for c in reader.chunks.chunks()]
+    )
     np.testing.assert_array_equal(reader.vectors, expected.astype(np.float16))
-    assert empty.parsed and empty.chunks == () and empty.terms == []
+    assert empty.parsed and len(empty.chunks) == 0 and empty.terms == []
     assert empty.vectors is not None and empty.vectors.shape == (0, 64)
 
 
 def test_without_the_hashing_embedder_terms_come_but_no_vectors(tmp_path: Path) -> None:
     results = index_batch(tmp_path, _jobs(tmp_path), max_file_bytes=MAX)
     assert results[0].terms and all(r.vectors is None for r in results)
+
+
+def test_chunk_columns_round_trip_chunks_and_their_embedding_text(tmp_path: Path) -> None:
+    assert [f.name for f in fields(ChunkColumns)] == [f.name for f in fields(Chunk)]
+    chunks = list(parse_file("a.py", FILES["a.py"]).chunks)
+    columns = ChunkColumns.of(chunks)
+    assert list(columns.chunks()) == chunks and len(columns) == len(chunks)
+    assert columns.embedding_texts() == [embedding_text(c) for c in chunks]
+    both = ChunkColumns.of(chunks)
+    both.extend(columns)
+    assert list(both.chunks()) == chunks + chunks

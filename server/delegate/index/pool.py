@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from delegate.index.embedders import Embedder, HashingEmbedder, embedding_text
+from delegate.index.chunk_columns import ChunkColumns
+from delegate.index.embedders import Embedder, HashingEmbedder
 from delegate.index.files import SourceReader, bytes_hash, content_hash, decode_source
 from delegate.index.languages import language_for_path
-from delegate.index.model import Chunk
 from delegate.index.parse import parse_for_index
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.vocabulary import Vocabulary
@@ -69,7 +69,7 @@ class IndexedFile:
     hash: str = ""
     status: str = "parsed"  # parsed | unchanged | moved | skipped
     skip_reason: str = ""
-    chunks: tuple[Chunk, ...] = ()
+    chunks: ChunkColumns = field(default_factory=ChunkColumns)
     symbols: SymbolColumns | None = None
     terms: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
@@ -98,7 +98,7 @@ def index_batch(
     reader = SourceReader(folder, max_file_bytes)
     results = [_parse_one(reader, job, moved_hashes) for job in jobs]
     parsed = [r for r in results if r.parsed]
-    texts = [embedding_text(c) for r in parsed for c in r.chunks]
+    texts = [text for r in parsed for text in r.chunks.embedding_texts()]
     tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
     # the store keeps float16; converting here halves what crosses the process boundary
     vectors = (
@@ -136,7 +136,7 @@ def _parse_one(reader: SourceReader, job: FileJob, moved_hashes: frozenset[str])
         result.status = "moved"
         return result
     parsed, ref_names, ref_lines = parse_for_index(job.path, text, language)
-    result.chunks = parsed.chunks
+    result.chunks = ChunkColumns.of(parsed.chunks)
     result.symbols = SymbolColumns.of_columns(parsed, ref_names, ref_lines)
     return result
 
@@ -253,10 +253,10 @@ def index_files(
 
 def embed_missing(results: Sequence[IndexedFile], embedder: Embedder) -> None:
     """Fill in the vectors a model embedder owes, in one call for all these files."""
-    owing = [r for r in results if r.parsed and r.vectors is None and r.chunks]
+    owing = [r for r in results if r.parsed and r.vectors is None and len(r.chunks)]
     if not owing:
         return
-    texts = [embedding_text(c) for r in owing for c in r.chunks]
+    texts = [text for r in owing for text in r.chunks.embedding_texts()]
     vectors = embedder.embed(texts)
     start = 0
     for result in owing:

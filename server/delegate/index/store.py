@@ -37,8 +37,8 @@ import pyarrow as pa
 from lancedb.index import FTS, BTree, IvfFlat
 from lancedb.rerankers import RRFReranker
 
+from delegate.index.chunk_columns import ChunkColumns
 from delegate.index.chunking import chunk_id
-from delegate.index.model import Chunk
 from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
@@ -277,23 +277,21 @@ class IndexStore:
                     self._files.delete(where)
                 self._writes_since_optimize += 3
 
-    def add_chunks(
-        self, chunks: Sequence[Chunk], terms: Sequence[str], vectors: np.ndarray
-    ) -> None:
-        if not chunks:
+    def add_chunks(self, chunks: ChunkColumns, terms: Sequence[str], vectors: np.ndarray) -> None:
+        if not len(chunks):
             return
         data = pa.table(
             {
-                "id": [c.id for c in chunks],
-                "path": [c.path for c in chunks],
-                "language": [c.language for c in chunks],
-                "kind": [c.kind for c in chunks],
-                "symbol": [c.symbol for c in chunks],
-                "start_line": pa.array([c.start_line for c in chunks], pa.int32()),
-                "end_line": pa.array([c.end_line for c in chunks], pa.int32()),
-                "text": [c.text for c in chunks],
+                "id": chunks.id,
+                "path": chunks.path,
+                "language": chunks.language,
+                "kind": chunks.kind,
+                "symbol": chunks.symbol,
+                "start_line": pa.array(chunks.start_line, pa.int32()),
+                "end_line": pa.array(chunks.end_line, pa.int32()),
+                "text": chunks.text,
                 "terms": list(terms),
-                "hash": [c.hash for c in chunks],
+                "hash": chunks.hash,
                 "vector": pa.FixedSizeListArray.from_arrays(
                     pa.array(np.ascontiguousarray(vectors, dtype=np.float16).ravel()), self.dim
                 ),

@@ -28,11 +28,12 @@ from typing import Any, Literal
 import numpy as np
 import pyarrow.compute as pc
 
+from delegate.index.chunk_columns import ChunkColumns
 from delegate.index.embedders import Embedder, make_embedder
 from delegate.index.files import should_index, walk_folder
 from delegate.index.languages import language_for_path
 from delegate.index.lock import IndexLocked, WriterLock
-from delegate.index.model import Chunk, Definition, Reference, SearchHit, UpdateStats
+from delegate.index.model import Definition, Reference, SearchHit, UpdateStats
 from delegate.index.pool import FileJob, IndexedFile, embed_missing, index_files
 from delegate.index.repomap import MapDefinition, RepoGraph, first_line_reader, render_map
 from delegate.index.search import SearchFilters, SearchMode, search_store
@@ -65,7 +66,7 @@ class _PendingWrites:
         self.results: list[IndexedFile] = []
         self.files: list[FileRow] = []
         self.replace_paths: list[str] = []
-        self.chunks: list[Chunk] = []
+        self.chunks = ChunkColumns()
         self.terms: list[str] = []
         self.symbols = SymbolColumns()
 
