@@ -126,12 +126,15 @@ class FileRow:
 
 
 def release_free_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc keeps them otherwise)."""
+    """Hand freed heap pages back to the OS: glibc's and Arrow's allocators keep them
+    otherwise (at the end of the stdlib + Django pool phase: 392 MB -> 336 MB after
+    ``malloc_trim``, -> 307 MB after Arrow's ``release_unused``)."""
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+    pa.default_memory_pool().release_unused()
 
 
 def _moved_chunks(rows: pa.Table, path: str) -> pa.Table:
