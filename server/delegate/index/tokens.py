@@ -177,8 +177,10 @@ def chunk_tokens(chunk: Chunk) -> list[str]:
 # The full-text index stores terms already stemmed (its own stemming is off): the English
 # Snowball stemmer then runs once per distinct token in the indexing process instead of
 # once per occurrence inside LanceDB's index build, which halves that build.  Queries go
-# through :func:`fts_form` too, so both sides meet on the same stems.
-_STEMMER = Stemmer.Stemmer("english")
+# through :func:`fts_form` too, so both sides meet on the same stems.  The stemmer's own
+# cache is off (size 0): ``_FTS_CACHE`` already remembers every token, and PyStemmer's
+# cache, purged whenever it passes 10,000 words, made each stem ~4x dearer on a workspace.
+_STEMMER = Stemmer.Stemmer("english", 0)
 _FTS_CACHE: dict[str, str] = {}
 
 
