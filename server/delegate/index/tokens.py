@@ -10,7 +10,9 @@ function so the benchmark's BM25 baseline can use exactly the same tokens.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Iterator
+from itertools import filterfalse
 
 import Stemmer
 
@@ -95,13 +97,23 @@ def identifiers(text: str) -> list[str]:
     return [m for m in IDENTIFIER.findall(text) if not m[0].isdigit()]
 
 
+# Sub-words that are not tokens: stop words and single characters.  One set lookup per
+# sub-word (in C, through ``filterfalse``) instead of a length test and a lookup in Python.
+_DROPPED = STOP_WORDS | set(string.ascii_lowercase) | set(string.digits) | {""}
+_dropped = _DROPPED.__contains__
+
+
 def word_tokens(word: str) -> tuple[str, ...]:
     """The tokens of one identifier: its useful sub-words, then itself when it splits."""
-    parts = split_identifier(word)
-    tokens = [part for part in parts if len(part) > 1 and part not in STOP_WORDS]
+    parts = _SUBTOKEN.findall(word)
     if len(parts) > 1:
-        tokens.append(word.lower().strip("_"))
-    return tuple(tokens)
+        # lower-cased at once: the parts hold no spaces, so split() gives them back
+        subwords = " ".join(parts).lower().split()
+        return (*filterfalse(_dropped, subwords), word.lower().strip("_"))
+    if parts:
+        part = parts[0].lower()
+        return () if part in _DROPPED else (part,)
+    return ()
 
 
 # Every byte that cannot be part of an identifier becomes a space, so ``bytes.split`` cuts a
@@ -119,10 +131,35 @@ def word_runs(text: str) -> list[bytes]:
 
 
 def run_tokens(run: bytes) -> tuple[str, ...]:
-    """The tokens of one run: :func:`word_tokens` of each identifier or number in it."""
-    word = run.decode("ascii")
+    """The tokens of one run: :func:`word_tokens` of each identifier or number in it.
+
+    Most runs have a shape whose sub-words need no regex: one word in one case
+    (``parse``, ``PARSE``, ``Parse``), a number, or such words joined by underscores
+    (``parse_args``, ``MAX_SIZE``, ``Foo_Bar``).  Those take a few ``str`` methods here;
+    anything else (``parseArgs``, ``utf8``, ``2abc``) goes through the regex.  Both ways
+    give the same tokens: tests/index/test_tokens.py checks random identifiers.
+    """
+    word = run.decode("ascii")  # a run is ASCII, so isalpha/islower/... mean A-Z and a-z
+    if word.isalpha():
+        # in one case (or capitalised) a word is one sub-word, the whole of it
+        if word.islower() or word.isupper() or word.istitle():
+            word = word.lower()
+            return () if word in _DROPPED else (word,)
+    elif word.isdigit():
+        return (word,) if len(word) > 1 else ()
+    elif (
+        (word.islower() or word.isupper() or word.istitle())
+        and "_" in word
+        and word.replace("_", "").isalpha()
+    ):
+        # underscores between such words (istitle takes "_" as a word break, so
+        # "Foo_Bar" is title-cased but "Foo_bar" is not): the parts between "_"s
+        whole = word.lower().strip("_")
+        if "_" in whole:  # two parts or more (empty ones between "__" are dropped)
+            return (*filterfalse(_dropped, whole.split("_")), whole)
+        return () if whole in _DROPPED else (whole,)
     if not word[0].isdigit():
-        return word_tokens(word)  # the common case: the run is one identifier
+        return word_tokens(word)  # one identifier
     return tuple(t for w in IDENTIFIER.findall(word) for t in word_tokens(w))
 
 
