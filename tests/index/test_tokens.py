@@ -1,10 +1,10 @@
 """The fast paths of the tokenizer give exactly what the plain regex rules give (hypothesis).
 
-``tokens.run_tokens`` skips the sub-word regex for common identifier shapes and
-``tokens.fts_form`` and ``Vocabulary`` cache and share work; the rules they must keep are
-written out here once, in the simplest form, and compared with them on random identifiers
-made of lower, upper and capitalised words, stop words, single letters, digits and
-underscores in every position.
+``tokens.run_tokens`` skips the sub-word regex for common identifier shapes,
+``tokens.fts_terms`` stems many tokens at once, and ``tokens.fts_form`` and ``Vocabulary``
+cache and share work.  The rules they must keep are written out here once, in the
+simplest form, and compared with them on random identifiers made of lower, upper and
+capitalised words, stop words, single letters, digits and underscores in every position.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from delegate.index.tokens import (
     STOP_WORDS,
     code_token_list,
     fts_form,
+    fts_terms,
     fts_token,
     run_tokens,
     word_runs,
@@ -105,6 +106,18 @@ def test_full_text_forms_follow_the_rules(runs: list[str]) -> None:
     tokens = [t for run in runs for t in rule_run_tokens(run)] + runs
     assert [fts_token(t) for t in tokens] == [rule_fts_token(t) for t in tokens]
     assert fts_form(tokens) == rule_fts_form(tokens)
+
+
+@settings(max_examples=1000)
+@given(
+    st.lists(RUNS, max_size=8),
+    st.lists(st.text(" \n_ab", max_size=5), max_size=2),  # not tokens of code: one by one
+)
+def test_full_text_terms_of_many_tokens_follow_the_rules(runs: list[str], odd: list[str]) -> None:
+    tokens = [t for run in runs for t in rule_run_tokens(run)] + runs
+    for some in (tokens, tokens + odd):
+        expected = [f"{form} " if (form := rule_fts_token(t)) else "" for t in some]
+        assert fts_terms(some) == expected
 
 
 SEPARATORS = st.sampled_from([" ", ".", "(", ", ", "\n", "é", "-"])

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Iterable, Iterator
-from itertools import filterfalse
+from itertools import filterfalse, repeat
+from operator import add
 
 import Stemmer
 
@@ -230,16 +231,39 @@ def fts_token(token: str) -> str:
     """
     form = _FTS_CACHE.get(token)
     if form is None:
-        parts = [p for p in token.split("_") if p] if "_" in token else [token]
-        form = " ".join(_STEMMER.stemWords(parts))
+        if "_" in token:
+            form = " ".join(_STEMMER.stemWords([p for p in token.split("_") if p]))
+        else:
+            form = _STEMMER.stemWord(token)
         if len(_FTS_CACHE) < _RUN_CACHE_MAX:
             _FTS_CACHE[token] = form
     return form
 
 
+def fts_terms(tokens: list[str]) -> list[str]:
+    """:func:`fts_token` of each of many tokens plus a space ("" for a token with no
+    form), uncached: ready to be joined into :func:`fts_form`'s text.
+
+    Every distinct ``_``-separated part of them goes through the stemmer in one call,
+    and the rest is a few passes in C over one string of them all, a token a line; that
+    costs about half of a :func:`fts_token` call per new token.
+    """
+    text = "\n".join(tokens)
+    if " " in text or text.count("\n") != len(tokens) - 1:  # not tokens of code
+        return [f"{form} " if (form := fts_token(token)) else "" for token in tokens]
+    # each token's parts, "" between two "_", then "\n": "a_b\n_c" -> a b " " \n " " "" c
+    pieces = text.replace("_", " ").replace("\n", " \n ").split(" ")
+    parts = list(dict.fromkeys(pieces))
+    term_of = dict(zip(parts, map(add, _STEMMER.stemWords(parts), repeat(" ")), strict=True))
+    term_of[""], term_of["\n"] = "", "\n"
+    return "".join(map(term_of.__getitem__, pieces)).split("\n")
+
+
 def fts_form(tokens: Iterable[str]) -> str:
     """Tokens joined into the text the full-text index holds (or is queried with)."""
-    return " ".join(filter(None, map(fts_token, tokens)))
+    cache = _FTS_CACHE
+    # a known token costs one dict lookup; "" (a token of underscores) is left out
+    return " ".join([form for t in tokens if (form := cache.get(t) or fts_token(t))])
 
 
 def chunk_terms(chunk: Chunk) -> str:

@@ -16,12 +16,12 @@ what the hashing embedder counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, chain, pairwise
+from itertools import accumulate, chain, count, pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
 
-from delegate.index.tokens import fts_form, run_tokens, word_runs
+from delegate.index.tokens import fts_terms, run_tokens, word_runs
 
 IntArray = npt.NDArray[np.int64]
 
@@ -44,7 +44,7 @@ class GrowingInts:
         self.data: IntArray = np.zeros(1024, dtype=np.int64)
         self.size = 0
 
-    def extend(self, values: list[int]) -> None:
+    def extend(self, values: list[int] | IntArray) -> None:
         end = self.size + len(values)
         if end > len(self.data):
             grown = np.zeros(max(end, 2 * len(self.data)), dtype=np.int64)
@@ -59,16 +59,18 @@ class GrowingInts:
 
 
 class _WordIds(dict[bytes, int]):
-    """Word -> id; a word seen for the first time is added by :meth:`Vocabulary._new_word`
-    from inside the lookup, so the common case (a known word) stays one C-level
-    ``dict`` lookup with no separate pass to find the new words."""
+    """Word -> id; a word seen for the first time gets the next id from inside the lookup
+    and waits in :attr:`new` to be tokenised, so the common case (a known word) stays one
+    C-level ``dict`` lookup with no separate pass to find the new words."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._vocabulary = vocabulary
+        self.new: list[bytes] = []
 
     def __missing__(self, word: bytes) -> int:
-        return self._vocabulary._new_word(word)
+        word_id = self[word] = len(self)
+        self.new.append(word)
+        return word_id
 
 
 class Vocabulary:
@@ -84,7 +86,7 @@ class Vocabulary:
         self._reset()
 
     def _reset(self) -> None:
-        self._word_ids = _WordIds(self)  # "words" are runs (see tokens.word_runs)
+        self._word_ids = _WordIds()  # "words" are runs (see tokens.word_runs)
         # word id -> its tokens' full-text form plus a space ("" for a word without tokens),
         # so a text's terms are one "".join of these
         self._word_terms: list[str] = []
@@ -93,34 +95,44 @@ class Vocabulary:
         self._word_tokens = GrowingInts()  # token ids, word after word
         self._token_ids: dict[str, int] = {}
         self.token_names: list[str] = []
-        # new words' token data, moved into the arrays above after each tokenize call
-        self._new_starts: list[int] = []
-        self._new_lens: list[int] = []
-        self._new_tokens: list[int] = []
+        self._token_terms: dict[str, str] = {}  # token -> its full-text form plus a space
 
-    def _new_word(self, word: bytes) -> int:
-        tokens = run_tokens(word)
-        word_id = len(self._word_terms)
-        self._word_ids[word] = word_id
-        form = fts_form(tokens)
-        self._word_terms.append(f"{form} " if form else "")
-        self._new_starts.append(self._word_tokens.size + len(self._new_tokens))
-        self._new_lens.append(len(tokens))
-        token_ids, names = self._token_ids, self.token_names
-        for token in tokens:
-            token_id = token_ids.get(token)
-            if token_id is None:
-                token_id = token_ids[token] = len(names)
-                names.append(token)
-            self._new_tokens.append(token_id)
-        return word_id
+    def _add_new_words(self) -> None:
+        """Tokenises the words met for the first time by the last lookups, all at once.
 
-    def _store_new_words(self) -> None:
-        if self._new_starts:
-            self._word_start.extend(self._new_starts)
-            self._word_len.extend(self._new_lens)
-            self._word_tokens.extend(self._new_tokens)
-            self._new_starts, self._new_lens, self._new_tokens = [], [], []
+        Apart from :func:`run_tokens` per word, this is passes in C (``map``, ``numpy``,
+        ``str.join``) over all their tokens, and :func:`fts_terms` stems all the new
+        tokens in one go: a Python loop over the tokens, looking each one up and stemming
+        the new ones one by one, cost more than splitting the words did.
+        """
+        words = self._word_ids.new
+        if not words:
+            return
+        self._word_ids.new = []
+        per_word = list(map(run_tokens, words))
+        tokens = list(chain.from_iterable(per_word))
+        token_ids, base = self._token_ids, len(self.token_names)
+        # A new token goes in with base + its position as a stand-in id, so the positions
+        # whose id is base + themselves are first sights, in first-seen order; ranking
+        # the stand-ins among them gives the real ids.
+        ids = np.fromiter(
+            map(token_ids.setdefault, tokens, count(base)), dtype=np.int64, count=len(tokens)
+        )
+        firsts = np.flatnonzero(ids == np.arange(base, base + len(ids)))
+        if len(firsts):
+            stand_in = ids >= base
+            ids[stand_in] = base + np.searchsorted(firsts, ids[stand_in] - base)
+            new_tokens = list(map(tokens.__getitem__, firsts.tolist()))
+            token_ids.update(zip(new_tokens, count(base)))
+            self.token_names.extend(new_tokens)
+            self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
+        # each word's terms: "".join over map(term of, its tokens), without a Python loop
+        term_of = self._token_terms.__getitem__
+        self._word_terms.extend(map("".join, map(map, repeat(term_of), per_word)))
+        lens = list(map(len, per_word))
+        self._word_start.extend(list(accumulate(lens[:-1], initial=self._word_tokens.size)))
+        self._word_len.extend(lens)
+        self._word_tokens.extend(ids)
 
     def tokenize(self, texts: list[str]) -> TokenizedTexts:
         if len(self._word_ids) > self.max_words:
@@ -129,7 +141,7 @@ class Vocabulary:
         per_text = [word_runs(text) for text in texts]
         words = list(chain.from_iterable(per_text))
         id_list = list(map(self._word_ids.__getitem__, words))
-        self._store_new_words()
+        self._add_new_words()
         word_offsets = [0, *accumulate(map(len, per_text))]
         term_of = self._word_terms.__getitem__
         terms = [
