@@ -16,7 +16,7 @@ what the hashing embedder counts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate, chain, count, pairwise, repeat
+from itertools import accumulate, chain, count, filterfalse, pairwise, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -100,10 +100,10 @@ class Vocabulary:
     def _add_new_words(self) -> None:
         """Tokenises the words met for the first time by the last lookups, all at once.
 
-        Apart from :func:`run_tokens` per word, this is passes in C (``map``, ``numpy``,
-        ``str.join``) over all their tokens, and :func:`fts_terms` stems all the new
-        tokens in one go: a Python loop over the tokens, looking each one up and stemming
-        the new ones one by one, cost more than splitting the words did.
+        Apart from :func:`run_tokens` per word, this is passes in C (``map``,
+        ``dict.fromkeys``, ``str.join``) over all their tokens, and :func:`fts_terms`
+        stems all the new tokens in one go: a Python loop over the tokens, looking each
+        one up and stemming the new ones one by one, cost more than splitting the words.
         """
         words = self._word_ids.new
         if not words:
@@ -111,19 +111,11 @@ class Vocabulary:
         self._word_ids.new = []
         per_word = list(map(run_tokens, words))
         tokens = list(chain.from_iterable(per_word))
-        token_ids, base = self._token_ids, len(self.token_names)
-        # A new token goes in with base + its position as a stand-in id, so the positions
-        # whose id is base + themselves are first sights, in first-seen order; ranking
-        # the stand-ins among them gives the real ids.
-        ids = np.fromiter(
-            map(token_ids.setdefault, tokens, count(base)), dtype=np.int64, count=len(tokens)
-        )
-        firsts = np.flatnonzero(ids == np.arange(base, base + len(ids)))
-        if len(firsts):
-            stand_in = ids >= base
-            ids[stand_in] = base + np.searchsorted(firsts, ids[stand_in] - base)
-            new_tokens = list(map(tokens.__getitem__, firsts.tolist()))
-            token_ids.update(zip(new_tokens, count(base)))
+        token_ids = self._token_ids
+        # new tokens in first-seen order, numbered on from the known ones
+        new_tokens = list(filterfalse(token_ids.__contains__, dict.fromkeys(tokens)))
+        if new_tokens:
+            token_ids.update(zip(new_tokens, count(len(self.token_names))))
             self.token_names.extend(new_tokens)
             self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
         # each word's terms: "".join over map(term of, its tokens), without a Python loop
@@ -132,6 +124,7 @@ class Vocabulary:
         lens = list(map(len, per_word))
         self._word_start.extend(list(accumulate(lens[:-1], initial=self._word_tokens.size)))
         self._word_len.extend(lens)
+        ids = np.fromiter(map(token_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         self._word_tokens.extend(ids)
 
     def tokenize(self, texts: list[str]) -> TokenizedTexts:
