@@ -146,3 +146,13 @@ async def start_server(client_name: str) -> Any:
         except Exception:
             pass
         await client.stop()
+
+
+def index_runs_ended(client: LanguageClient, folder: Path) -> int:
+    """How many of ``folder``'s indexing progress bars have ended."""
+    tokens = progress_titled(client, f"Delegate: indexing {folder.name}")
+    return sum(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
+
+
+def index_ended(client: LanguageClient, folder: Path) -> bool:
+    return index_runs_ended(client, folder) > 0

@@ -11,15 +11,16 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.lsp.conftest import copy_workspace, progress_titled, wait_for
+from tests.lsp.conftest import (
+    copy_workspace,
+    index_ended,
+    index_runs_ended,
+    progress_titled,
+    wait_for,
+)
 from tests.lsp.helpers import code_actions, command, open_file, request, span
 
 pytestmark = pytest.mark.slow
-
-
-def index_ended(client: LanguageClient, folder: Path) -> bool:
-    tokens = progress_titled(client, f"Delegate: indexing {folder.name}")
-    return any(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
 
 
 def changes_of(client: LanguageClient, task_id: str) -> list[dict[str, Any]]:
@@ -167,11 +168,6 @@ async def test_settings_changes_and_invalid_values_are_reported(
     assert any("'yolo'" in m.message for m in client.messages)
     status = await command(client, "delegate.status")
     assert status["maxConcurrentTasks"] == 7
-
-
-def index_runs_ended(client: LanguageClient, folder: Path) -> int:
-    tokens = progress_titled(client, f"Delegate: indexing {folder.name}")
-    return sum(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
 
 
 async def test_a_new_index_location_or_embedder_takes_effect_without_a_restart(

@@ -23,7 +23,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.fakes.fake_anthropic import FakeAnthropic, RecordedRequest, Reply, Turn, text, tool_use
-from tests.lsp.conftest import copy_workspace, progress_titled, wait_for
+from tests.lsp.conftest import copy_workspace, index_ended, wait_for
 from tests.lsp.helpers import Editor, command, negotiated, open_file, request
 
 pytestmark = pytest.mark.slow
@@ -46,11 +46,6 @@ async def hits(client: LanguageClient, query: str) -> set[tuple[str, str]]:
     query in a tiny workspace, so presence is judged by the symbol found, not the path."""
     found = await request(client, "delegate/search", {"query": query, "limit": 20})
     return {(h["path"], h.get("symbol") or "") for h in found["hits"]}
-
-
-def index_ended(client: LanguageClient, folder: Path) -> bool:
-    tokens = progress_titled(client, f"Delegate: indexing {folder.name}")
-    return any(getattr(client.progress_reports[t][-1], "kind", "") == "end" for t in tokens)
 
 
 async def test_saves_watched_files_renames_and_deletes_keep_search_in_step(

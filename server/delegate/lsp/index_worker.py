@@ -100,14 +100,8 @@ class FolderIndexer:
 
     async def reopen(self) -> str | None:
         """Close the index (stopping its update) and open it with the current settings."""
-        self.cancel_update()
-        index = self.index
-        if index is not None:
-            try:
-                await self._in_writer(index.close)
-            except Exception:
-                log.exception("closing the index of %s failed", self.folder)
-        self.index, self.read_only, self.error, self.last_stats = None, False, None, None
+        await self._close_index()
+        self.read_only, self.error, self.last_stats = False, None, None
         return await self.open()
 
     def _writable(self) -> WorkspaceIndex | None:
@@ -163,13 +157,16 @@ class FolderIndexer:
         """Stop the running update, wait for the writer, close the index."""
         if self._closed:
             return
+        await self._close_index()
+        self._closed = True
+        self._writer.shutdown(wait=False)
+
+    async def _close_index(self) -> None:
+        """Stop the running update and close the index on the writer thread."""
         self.cancel_update()
-        index = self.index
+        index, self.index = self.index, None
         if index is not None:
             try:
                 await self._in_writer(index.close)
             except Exception:
                 log.exception("closing the index of %s failed", self.folder)
-        self._closed = True
-        self.index = None
-        self._writer.shutdown(wait=False)
