@@ -168,3 +168,22 @@ def types_path(uri: str) -> str:
     from urllib.parse import unquote, urlparse
 
     return unquote(urlparse(uri).path)
+
+
+async def start_from_trigger(
+    client: LanguageClient, editor: Editor, uri: str, trigger: str, title: str
+) -> str:
+    """Start a task from the code action titled ``title`` on the ``trigger`` comment line
+    of the open document ``uri``; returns the task id."""
+    line = editor.text(uri).splitlines().index(trigger.strip())
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line, 5), end=types.Position(line, 5)),
+            context=types.CodeActionContext(diagnostics=[]),
+        )
+    )
+    (action,) = [a for a in actions or [] if a.title == title]
+    assert isinstance(action, types.CodeAction) and action.command is not None
+    started = await command(client, action.command.command, *action.command.arguments or [])
+    return str(started["taskId"])

@@ -23,7 +23,7 @@ from delegate.proposals import FileChange, ProposalStore, build_proposal
 from delegate.proposals.positions import units
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
 from tests.lsp.conftest import progress_titled, wait_for
-from tests.lsp.helpers import Editor, command, negotiated, request
+from tests.lsp.helpers import Editor, command, negotiated, request, start_from_trigger
 
 pytestmark = pytest.mark.slow
 
@@ -259,18 +259,7 @@ async def test_a_real_task_becomes_a_proposal_and_a_revision_its_next_version(
         uri = editor.open(calc)
 
         # the task starts from the `delegate:` comment's code action
-        line = editor.text(uri).splitlines().index(TRIGGER.strip())
-        actions = await client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                range=types.Range(start=types.Position(line, 5), end=types.Position(line, 5)),
-                context=types.CodeActionContext(diagnostics=[]),
-            )
-        )
-        (action,) = [a for a in actions or [] if a.title == "Delegate: fix clamp"]
-        assert isinstance(action, types.CodeAction) and action.command is not None
-        started = await command(client, action.command.command, *action.command.arguments or [])
-        task_id = started["taskId"]
+        task_id = await start_from_trigger(client, editor, uri, TRIGGER, "Delegate: fix clamp")
 
         def announced(version: int) -> bool:
             changes = client.task_changes  # type: ignore[attr-defined]

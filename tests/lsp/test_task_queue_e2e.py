@@ -15,12 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, Slow, text, tool_use
 from tests.lsp.conftest import wait_for
-from tests.lsp.helpers import Editor, command, negotiated, request, to_plain
+from tests.lsp.helpers import (
+    Editor,
+    command,
+    negotiated,
+    request,
+    start_from_trigger,
+    to_plain,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,21 +44,6 @@ def seen(client: LanguageClient, task_id: str, state: str) -> bool:
 def proposal_saved(client: LanguageClient, task_id: str) -> bool:
     changes = to_plain(client.task_changes)  # type: ignore[attr-defined]
     return any(c["taskId"] == task_id and c.get("proposalVersion") == 1 for c in changes)
-
-
-async def start_from_trigger(client: LanguageClient, editor: Editor, uri: str) -> str:
-    line = editor.text(uri).splitlines().index(TRIGGER.strip())
-    actions = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri),
-            range=types.Range(start=types.Position(line, 5), end=types.Position(line, 5)),
-            context=types.CodeActionContext(diagnostics=[]),
-        )
-    )
-    (action,) = [a for a in actions or [] if a.title == "Delegate: write a note about clamp"]
-    assert isinstance(action, types.CodeAction) and action.command is not None
-    started = await command(client, action.command.command, *action.command.arguments or [])
-    return str(started["taskId"])
 
 
 @pytest.mark.parametrize("client_name", ["neovim"])
@@ -88,7 +79,9 @@ async def test_a_queued_task_takes_the_buffer_as_it_is_when_the_task_starts(
             },
         )
         await wait_for(lambda: len(fake.requests) == 1, timeout=60)
-        task_id = await start_from_trigger(client, editor, uri)
+        task_id = await start_from_trigger(
+            client, editor, uri, TRIGGER, "Delegate: write a note about clamp"
+        )
         assert seen(client, task_id, "queued") and not seen(client, task_id, "running")
 
         # the user types while the task waits for the slot
