@@ -17,6 +17,7 @@ from delegate.index.files import (
     should_index,
     walk_folder,
 )
+from delegate.index.languages import language_for_path
 from delegate.settings import IndexSettings
 
 
@@ -279,3 +280,30 @@ def test_a_file_is_read_whole_through_short_reads(
     monkeypatch.setattr(files.os, "read", lambda fd, n: real_read(fd, min(n, 7)))
     assert SourceReader(tmp_path, 1024).read_bytes("f.py") == (b"x = 1\n" * 100, "")
     assert SourceReader(tmp_path, 599).read_bytes("f.py") == (None, "too_large")
+
+
+@pytest.mark.parametrize(
+    ("path", "language"),
+    [
+        ("a.py", "python"),
+        ("A.PY", "python"),
+        ("src/App.tsx", "tsx"),
+        ("dir/sub/mod.ts", "typescript"),
+        ("win\\path\\mod.rs", "rust"),
+        ("a.b.c.go", "go"),  # the last suffix counts
+        ("notes.MD", "text"),
+        ("Makefile", "text"),
+        ("Dockerfile.dev", "text"),
+        ("README", "text"),
+        ("x.tar.gz", None),
+        (".bashrc", None),  # a leading dot starts no suffix
+        (".env.example", None),
+        ("trailing.", None),  # nor does a trailing one
+        ("no_suffix", None),
+        ("app.min.js", None),
+        ("yarn.lock", None),
+        ("dir/.gitignore", None),
+    ],
+)
+def test_language_for_path(path: str, language: str | None) -> None:
+    assert language_for_path(path) == language

@@ -65,16 +65,20 @@ def walk_folder(folder: Path, settings: IndexSettings) -> WalkResult:
     skipped: Counter[str] = Counter()
     files: list[FileEntry] = []
     visited = {root_real}
-    # each entry: (absolute directory, its path relative to the folder, ignore layers)
-    stack: list[tuple[str, str, list[IgnoreLayer]]] = [(root, "", read_layers(root, ""))]
+    # each entry: (absolute directory, its path relative to the folder, its real path, the
+    # ignore layers of the directories above it); a directory's real path follows from its
+    # parent's unless it is a link, so only links are resolved
+    stack: list[tuple[str, str, str, list[IgnoreLayer]]] = [(root, "", root_real, [])]
     while stack:
-        directory, rel_dir, layers = stack.pop()
+        directory, rel_dir, real_dir, above = stack.pop()
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
             log.info("cannot list %s: %s", directory, exc)
             skipped["unreadable"] += 1
             continue
+        # its own ignore files, read only when the listing shows them
+        layers = read_layers(directory, rel_dir, {e.name for e in entries}) + above
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
             try:
@@ -89,17 +93,18 @@ def walk_folder(folder: Path, settings: IndexSettings) -> WalkResult:
                 if not _inside(real, root_real):
                     skipped["symlink_escape"] += 1
                     continue
+            else:
+                real = os.path.join(real_dir, entry.name)
             if is_dir:
                 reason = rules.skip_reason(rel, True, layers, entry.path)
                 if reason:
                     skipped[reason] += 1
                     continue
-                key = os.path.realpath(entry.path)
-                if key in visited:
+                if real in visited:
                     skipped["symlink_loop"] += 1
                     continue
-                visited.add(key)
-                stack.append((entry.path, rel, read_layers(entry.path, rel) + layers))
+                visited.add(real)
+                stack.append((entry.path, rel, real, layers))
             elif is_file:
                 entry_or_reason = _file_entry(entry, rel, layers, rules, settings)
                 if isinstance(entry_or_reason, str):

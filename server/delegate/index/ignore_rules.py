@@ -19,7 +19,7 @@ lists what it would throw away.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 import pathspec
@@ -69,10 +69,15 @@ class IgnoreLayer:
         return include
 
 
-def read_layers(directory: str, rel_dir: str) -> list[IgnoreLayer]:
-    """The ignore files of one directory, strongest first."""
+def read_layers(
+    directory: str, rel_dir: str, names: Container[str] | None = None
+) -> list[IgnoreLayer]:
+    """The ignore files of one directory, strongest first; ``names``, when the caller has
+    listed the directory, spares opening the ignore files that are not there."""
     layers: list[IgnoreLayer] = []
     for name in IGNORE_FILES:
+        if names is not None and name not in names:
+            continue
         try:
             with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as f:
                 lines = f.read().splitlines()

@@ -9,8 +9,6 @@ lock files, minified bundles).
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 TEXT = "text"
 
 _CODE_SUFFIXES: dict[str, str] = {
@@ -136,14 +134,15 @@ _NEVER_ENDINGS: tuple[str, ...] = (".min.js", ".min.css", ".map", ".bundle.js")
 def language_for_path(path: str) -> str | None:
     """``"python"``, ``"typescript"``, … for code; ``"text"`` for other text worth indexing;
     ``None`` for files that are never indexed."""
-    name = PurePosixPath(path.replace("\\", "/")).name
+    name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]  # no pathlib: hot in walks
     if name in _NEVER_NAMES or name.endswith(_NEVER_ENDINGS):
         return None
     if name in _CODE_NAMES:
         return _CODE_NAMES[name]
     if name in _TEXT_NAMES or name.startswith(("Dockerfile.", "Makefile.")):
         return TEXT
-    suffix = PurePosixPath(name).suffix.lower()
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # as PurePath.suffix
     if suffix in _CODE_SUFFIXES:
         return _CODE_SUFFIXES[suffix]
     if suffix in _TEXT_SUFFIXES:
