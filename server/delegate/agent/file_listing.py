@@ -540,7 +540,7 @@ class _Tree:
 
     def _still_current(self, rel: str, entry: _Entry) -> bool:
         try:
-            key = _key(os.stat(os.path.join(self.folder, rel)))
+            key = stat_key(os.stat(os.path.join(self.folder, rel)))
         except OSError:
             return False
         if key != entry.key or not entry.settled:
@@ -550,23 +550,12 @@ class _Tree:
         return True
 
     def _read(self, rel: str) -> _Entry | None:
-        full = os.path.join(self.folder, rel)
-        max_bytes = self.settings.max_file_bytes
-        try:  # O_NONBLOCK: a FIFO put in a file's place must not hang the tool
-            fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
+        read = read_regular_file(os.path.join(self.folder, rel), self.settings.max_file_bytes)
+        if read is None:
             return None
-        try:
-            stat = os.fstat(fd)
-            if not S_ISREG(stat.st_mode):
-                return None
-            data = _read_up_to(fd, max_bytes) if stat.st_size <= max_bytes else None
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+        data, stat = read
         settled = time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > RACY_NS
-        entry = _Entry(data, _key(stat), settled, seeded=False)
+        entry = _Entry(data, stat_key(stat), settled, seeded=False)
         trusted = stat.st_nlink == 1 and self._watched(rel)
         if (trusted or settled) and self._fits(entry.size()):
             self.entries[rel] = entry
@@ -685,8 +674,30 @@ def _inotify_libc() -> Any:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _key(stat: os.stat_result) -> Key:
+def stat_key(stat: os.stat_result) -> Key:
+    """What tells two versions of a file apart without reading it."""
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+
+
+def read_regular_file(
+    path: str | os.PathLike[str], max_bytes: int, *, follow_links: bool = True
+) -> tuple[bytes | None, os.stat_result] | None:
+    """A regular file's bytes (None when over ``max_bytes``) and its ``fstat``; None for
+    anything else or on an error. O_NONBLOCK: a FIFO put in a file's place never hangs."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        if not S_ISREG(stat.st_mode):
+            return None
+        return (_read_up_to(fd, max_bytes) if stat.st_size <= max_bytes else None), stat
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _read_up_to(fd: int, max_bytes: int) -> bytes | None:

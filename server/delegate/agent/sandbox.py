@@ -37,14 +37,16 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from stat import S_ISREG
 from types import TracebackType
 
 from delegate.agent.file_listing import (
+    Key,
     SnapshotFile,
     WorkspaceFiles,
     iter_workspace_files,
     list_workspace_files,
+    read_regular_file,
+    stat_key,
 )
 from delegate.agent.paths import PathEscape, relative_posix, resolve_inside
 from delegate.proposals.changes import FileChange
@@ -84,7 +86,7 @@ class SandboxError(RuntimeError):
     """The snapshot could not be made."""
 
 
-_Key = tuple[int, int, int, int]  # lstat: size, mtime_ns, ctime_ns, inode
+_Key = Key  # lstat: size, mtime_ns, ctime_ns, inode
 _Copy = tuple[bytes | None, _Key]  # snapshot bytes (None above max_file_bytes), the copy's key
 
 
@@ -223,7 +225,7 @@ class Sandbox:
             base = self._base.get(rel)
             if base is not None and rel not in self._racy:
                 try:
-                    if _key(entry.stat(follow_symlinks=False)) == self._stats[rel]:
+                    if stat_key(entry.stat(follow_symlinks=False)) == self._stats[rel]:
                         continue
                 except OSError:
                     continue
@@ -438,7 +440,7 @@ def _copy_file(source: str, target: str, max_bytes: int) -> _Copy:
             else:
                 while os.sendfile(fd_out, fd_in, None, 1 << 30):
                     pass
-            return data, _key(os.fstat(fd_out))
+            return data, stat_key(os.fstat(fd_out))
         finally:
             os.close(fd_out)
     finally:
@@ -530,25 +532,10 @@ def _scan_tree(root: Path, max_bytes: int) -> dict[str, _Copy]:
 
 
 def _read_file(path: Path, max_bytes: int) -> _Copy | None:
-    """Bytes (None above ``max_bytes``) and key of a regular file; None for anything else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        stat = os.fstat(fd)
-        if not S_ISREG(stat.st_mode):
-            return None
-        data = _read_all(fd, stat.st_size) if stat.st_size <= max_bytes else None
-        return (data if data is None or len(data) <= max_bytes else None), _key(stat)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def _key(stat: os.stat_result) -> _Key:
-    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
+    """Bytes (None above ``max_bytes``) and key of a regular file, not followed if a link;
+    None for anything else."""
+    read = read_regular_file(path, max_bytes, follow_links=False)
+    return None if read is None else (read[0], stat_key(read[1]))
 
 
 def _clock_tick(temp_dir: Path) -> int:
