@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from delegate.index.columns import Columns
 from delegate.index.model import Chunk
 
 
 @dataclass
-class ChunkColumns:
+class ChunkColumns(Columns):
     """Chunks as parallel lists, one entry per chunk (see :class:`~delegate.index.model.Chunk`)."""
 
     id: list[str] = field(default_factory=list)
@@ -44,10 +45,6 @@ class ChunkColumns:
             hash=[c.hash for c in chunks],
         )
 
-    def extend(self, other: ChunkColumns) -> None:
-        for column, values in other.__dict__.items():
-            getattr(self, column).extend(values)
-
     def embedding_texts(self) -> list[str]:
         """What the embedders see of each chunk (as :func:`~delegate.index.embedders.
         embedding_text` of the chunk): its path and symbol, then its text."""
@@ -59,6 +56,3 @@ class ChunkColumns:
     def chunks(self) -> Iterator[Chunk]:
         for values in zip(*self.__dict__.values(), strict=True):
             yield Chunk(*values)
-
-    def __len__(self) -> int:
-        return len(self.id)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from delegate.index.columns import Columns
 from delegate.index.model import ParsedFile
 
 
 @dataclass
-class SymbolColumns:
+class SymbolColumns(Columns):
     """Definitions and references as columns: cheap to pickle, ready for Arrow.
 
     References are deduplicated by (name, line); one occurrence per line is enough to
@@ -66,10 +67,3 @@ class SymbolColumns:
         self.path.append(path)
         self.start_line.append(start)
         self.end_line.append(end)
-
-    def extend(self, other: SymbolColumns) -> None:
-        for column, values in other.__dict__.items():
-            getattr(self, column).extend(values)
-
-    def __len__(self) -> int:
-        return len(self.role)
