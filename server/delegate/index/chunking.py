@@ -304,18 +304,15 @@ def make_chunks(
 ) -> list[Chunk]:
     """Chunks from ``(kind, symbol, start_row, end_row, context)`` spans, with stable ids."""
     indexed = lines if isinstance(lines, _Lines) else _Lines(lines)
-    seen: dict[str, int] = {}
+    chunk_id = ChunkIds(path)
     chunks: list[Chunk] = []
     new = object.__new__
     for kind, symbol, start, end, context in spans:
         text = context + indexed.text(start, end)
         digest = _hash(text)
-        key = f"{kind}\0{symbol}\0{digest}"
-        ordinal = seen.get(key, 0)
-        seen[key] = ordinal + 1
         chunk = new(Chunk)  # the frozen dataclass __init__ is slow, and there are many
         chunk.__dict__.update(
-            id=chunk_id(path, key, ordinal),
+            id=chunk_id(kind, symbol, digest),
             path=path,
             language=language,
             kind=kind,
@@ -329,14 +326,23 @@ def make_chunks(
     return chunks
 
 
-def chunk_id(path: str, key: str, ordinal: int) -> str:
-    """A chunk's stable id: its path, ``key`` (``kind\\0symbol\\0content hash``) and, for
-    the second and later chunks of a file with the same key, their ordinal.
+class ChunkIds:
+    """Stable ids of one file's chunks, asked for in file order: a chunk's id hashes its
+    path, kind, symbol and content hash, plus — for the second and later chunks with all of
+    those equal — their ordinal.
 
-    The index recomputes ids with this when it moves a renamed file's rows.
+    The index uses it again when it moves a renamed file's rows to the new path.
     """
-    full = f"{path}\0{key}\0{ordinal}" if ordinal else f"{path}\0{key}"
-    return _hash(full)
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, kind: str, symbol: str, digest: str) -> str:
+        key = f"{self._path}\0{kind}\0{symbol}\0{digest}"
+        ordinal = self._seen.get(key, 0)
+        self._seen[key] = ordinal + 1
+        return _hash(f"{key}\0{ordinal}" if ordinal else key)
 
 
 def _hash(text: str) -> str:

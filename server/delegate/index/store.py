@@ -38,7 +38,7 @@ from lancedb.index import FTS, BTree, IvfFlat
 from lancedb.rerankers import RRFReranker
 
 from delegate.index.chunk_columns import ChunkColumns
-from delegate.index.chunking import chunk_id
+from delegate.index.chunking import ChunkIds
 from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
@@ -141,15 +141,16 @@ def _moved_chunks(rows: pa.Table, path: str) -> pa.Table:
     """One file's chunk rows as indexing them at ``path`` would have written them."""
     rows = rows.select(chunk_schema(rows.schema.field("vector").type.list_size).names)
     rows = rows.sort_by([("start_line", "ascending"), ("end_line", "ascending")])
-    seen: dict[str, int] = {}
-    ids = []
-    for kind, symbol, digest in zip(
-        rows["kind"].to_pylist(), rows["symbol"].to_pylist(), rows["hash"].to_pylist(), strict=True
-    ):
-        key = f"{kind}\0{symbol}\0{digest}"
-        ordinal = seen.get(key, 0)
-        seen[key] = ordinal + 1
-        ids.append(chunk_id(path, key, ordinal))
+    chunk_id = ChunkIds(path)
+    ids = [
+        chunk_id(kind, symbol, digest)
+        for kind, symbol, digest in zip(
+            rows["kind"].to_pylist(),
+            rows["symbol"].to_pylist(),
+            rows["hash"].to_pylist(),
+            strict=True,
+        )
+    ]
     rows = rows.set_column(rows.schema.get_field_index("id"), rows.schema.field("id"), [ids])
     paths = pa.array([path] * rows.num_rows, pa.string())
     return rows.set_column(rows.schema.get_field_index("path"), rows.schema.field("path"), paths)
