@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# the index's C extension: built by the editable install, rebuilt here when its source
+# changes (an editable install does not notice); optional, see scripts/build_native.py
+NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
 .PHONY: demo test lint typecheck pytest bench clean venv
@@ -20,22 +23,26 @@ $(STAMP): pyproject.toml
 	       $(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	@touch $(STAMP)
 
-demo: $(STAMP)
+$(NATIVE): server/delegate/index/_textscan.c $(STAMP)
+	$(BIN)/python scripts/build_native.py
+	@touch $(NATIVE)
+
+demo: $(STAMP) $(NATIVE)
 	$(BIN)/python scripts/demo.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check server tests bench scripts
-	$(BIN)/ruff format --check server tests bench scripts
+	$(BIN)/ruff check server tests bench scripts hatch_build.py
+	$(BIN)/ruff format --check server tests bench scripts hatch_build.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NATIVE)
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/retrieval.py
 

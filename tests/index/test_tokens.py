@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 
+import pytest
 import Stemmer
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +27,13 @@ from delegate.index.tokens import (
     word_runs,
     word_tokens,
 )
-from delegate.index.vocabulary import Vocabulary
+from delegate.index.vocabulary import NATIVE, Vocabulary
+
+# The pure-Python vocabulary and, where it is built, the C extension's (test_textscan.py
+# says why it would be missing).
+IMPLEMENTATIONS = [pytest.param(False, id="python")] + (
+    [pytest.param(True, id="native")] if NATIVE else []
+)
 
 # --- the rules, plainly -------------------------------------------------------------------
 
@@ -129,12 +136,15 @@ def texts(draw: st.DrawFn) -> str:
     return "".join(run + draw(SEPARATORS) for run in runs)
 
 
+@pytest.mark.parametrize("native", IMPLEMENTATIONS)
 @settings(max_examples=300)
 @given(st.lists(st.lists(texts(), max_size=4), max_size=4), st.integers(1, 40))
-def test_vocabulary_follows_the_rules(batches: list[list[str]], max_words: int) -> None:
+def test_vocabulary_follows_the_rules(
+    native: bool, batches: list[list[str]], max_words: int
+) -> None:
     """Ids and terms of every text as the rules say, in batches that meet words already
     seen and, with a small ``max_words``, across fresh starts of the vocabulary."""
-    vocabulary = Vocabulary(max_words=max_words)
+    vocabulary = Vocabulary(max_words=max_words, native=native)
     for batch_texts in [*batches, *batches]:
         batch = vocabulary.tokenize(batch_texts)
         assert batch.generation == vocabulary.generation
@@ -147,8 +157,9 @@ def test_vocabulary_follows_the_rules(batches: list[list[str]], max_words: int) 
             assert batch.terms[i] == rule_fts_form(expected)
 
 
-def test_token_ids_are_numbered_in_first_seen_order() -> None:
-    vocabulary = Vocabulary()
+@pytest.mark.parametrize("native", IMPLEMENTATIONS)
+def test_token_ids_are_numbered_in_first_seen_order(native: bool) -> None:
+    vocabulary = Vocabulary(native=native)
     vocabulary.tokenize(["parseArgs the_argv", "argv HTTPResponse"])
     first = ["parse", "args", "parseargs", "argv", "the_argv"]  # "the" is a stop word
     assert vocabulary.token_names == [*first, "http", "response", "httpresponse"]

@@ -29,6 +29,11 @@ import numpy.typing as npt
 from delegate.index.model import Chunk
 from delegate.index.vocabulary import GrowingInts, TokenizedTexts, Vocabulary
 
+try:
+    from delegate.index import _textscan
+except ImportError:  # not built here: numpy does the counting (same numbers, slower)
+    _textscan = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:  # pool workers import this module; pydantic stays out of them
     from delegate.settings import IndexSettings
 
@@ -73,16 +78,22 @@ class HashingEmbedder:
 
     Texts are tokenised by a per-process :class:`~delegate.index.vocabulary.Vocabulary`
     into integer token ids; each token's signed bucket is computed once and kept in an
-    array indexed by token id, so embedding a batch is a handful of numpy calls.
+    array indexed by token id, so embedding a batch is a handful of numpy calls — or one
+    call into the C extension (``_textscan.hashed_counts``), which sums the same weights
+    in the same order and so gives the same vectors bit for bit.
     """
 
     VERSION = 1
 
-    def __init__(self, dim: int = 512) -> None:
+    def __init__(self, dim: int = 512, *, native: bool | None = None) -> None:
         self._dim = dim
-        self.vocabulary = Vocabulary()
+        self.vocabulary = Vocabulary() if native is None else Vocabulary(native=native)
+        self._native = self.vocabulary.native if native is None else native
         self._signed = GrowingInts()  # token id -> ±(bucket + 1)
         self._generation = self.vocabulary.generation
+        # term frequency -> its weight 1 + ln(tf), computed by numpy (as the numpy path
+        # does) so both paths use the very same doubles
+        self._tf_weights = np.zeros(1, dtype=np.float64)
 
     @property
     def id(self) -> str:
@@ -115,6 +126,8 @@ class HashingEmbedder:
         if not len(tokenized.tokens):
             return np.zeros((n, dim), dtype=np.float32)
         signed = self._token_signs(tokenized.generation)
+        if self._native and _textscan is not None:
+            return normalise_rows(self._hashed_counts(tokenized, signed))
         vocab = len(signed)
         text_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokenized.offsets))
         keys, tf = np.unique(text_of * vocab + tokenized.tokens, return_counts=True)
@@ -123,6 +136,26 @@ class HashingEmbedder:
         cells = (keys // vocab) * dim + np.abs(signs) - 1
         out = np.bincount(cells, weights=weights, minlength=n * dim).reshape(n, dim)
         return normalise_rows(out)
+
+    def _hashed_counts(
+        self, tokenized: TokenizedTexts, signed: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """The unnormalised rows, counted by the C extension."""
+        assert _textscan is not None
+        offsets = np.ascontiguousarray(tokenized.offsets, dtype=np.int64)
+        longest = int(np.diff(offsets).max()) if len(offsets) > 1 else 0
+        if longest >= len(self._tf_weights):
+            size = 1 << max(10, longest.bit_length())
+            weights = 1.0 + np.log(np.arange(1, size, dtype=np.int64))
+            self._tf_weights = np.concatenate(([0.0], weights))  # no text has a token 0 times
+        rows = _textscan.hashed_counts(
+            np.ascontiguousarray(tokenized.tokens, dtype=np.int64),
+            offsets,
+            np.ascontiguousarray(signed, dtype=np.int64),
+            self._tf_weights,
+            self._dim,
+        )
+        return np.frombuffer(rows, dtype=np.float32).reshape(len(tokenized.terms), self._dim)
 
 
 def bundled_minilm_path() -> Path | None:

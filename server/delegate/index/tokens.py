@@ -100,7 +100,8 @@ def identifiers(text: str) -> list[str]:
 
 # Sub-words that are not tokens: stop words and single characters.  One set lookup per
 # sub-word (in C, through ``filterfalse``) instead of a length test and a lookup in Python.
-_DROPPED = STOP_WORDS | set(string.ascii_lowercase) | set(string.digits) | {""}
+DROPPED = STOP_WORDS | set(string.ascii_lowercase) | set(string.digits) | {""}
+_DROPPED = DROPPED
 _dropped = _DROPPED.__contains__
 
 

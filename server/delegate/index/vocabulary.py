@@ -11,6 +11,12 @@ The result is exactly :func:`delegate.index.tokens.code_token_list` of each text
 ``terms`` strings are those tokens in the full-text index's stemmed form
 (:func:`delegate.index.tokens.fts_form`), and the token ids (with per-text offsets) are
 what the hashing embedder counts.
+
+When the C extension ``delegate.index._textscan`` is built (``make`` and the wheel build
+do it), all of that runs there — cutting texts into words, splitting new words into
+tokens, joining terms and token ids — and only the stemming of new tokens comes back to
+Python.  Both paths give the same ids, terms and offsets (tests/index/test_textscan.py);
+:data:`NATIVE` tells which one this process uses.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ from itertools import accumulate, chain, count, filterfalse, pairwise, repeat
 import numpy as np
 import numpy.typing as npt
 
-from delegate.index.tokens import fts_terms, run_tokens, word_runs
+from delegate.index.tokens import DROPPED, fts_terms, run_tokens, word_runs
+
+try:
+    from delegate.index import _textscan
+except ImportError:  # not built here (no C compiler): the pure-Python path below
+    _textscan = None  # type: ignore[assignment]
 
 IntArray = npt.NDArray[np.int64]
+NATIVE = _textscan is not None
 
 
 @dataclass(frozen=True)
@@ -80,12 +92,22 @@ class Vocabulary:
     whoever keeps per-token data (the hashing embedder) knows to drop it.
     """
 
-    def __init__(self, max_words: int = 300_000) -> None:
+    def __init__(self, max_words: int = 300_000, *, native: bool = NATIVE) -> None:
+        if native and _textscan is None:
+            raise RuntimeError("the C extension delegate.index._textscan is not built")
         self.max_words = max_words
         self.generation = 0
+        self._table = _textscan.WordTable(DROPPED) if native and _textscan is not None else None
         self._reset()
 
+    @property
+    def native(self) -> bool:
+        """Whether the C extension does the per-word work."""
+        return self._table is not None
+
     def _reset(self) -> None:
+        if self._table is not None:
+            self._table.clear()
         self._word_ids = _WordIds()  # "words" are runs (see tokens.word_runs)
         # word id -> its tokens' full-text form plus a space ("" for a word without tokens),
         # so a text's terms are one "".join of these
@@ -112,12 +134,7 @@ class Vocabulary:
         per_word = list(map(run_tokens, words))
         tokens = list(chain.from_iterable(per_word))
         token_ids = self._token_ids
-        # new tokens in first-seen order, numbered on from the known ones
-        new_tokens = list(filterfalse(token_ids.__contains__, dict.fromkeys(tokens)))
-        if new_tokens:
-            token_ids.update(zip(new_tokens, count(len(self.token_names))))
-            self.token_names.extend(new_tokens)
-            self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
+        self._new_tokens(tokens)
         # each word's terms: "".join over map(term of, its tokens), without a Python loop
         term_of = self._token_terms.__getitem__
         self._word_terms.extend(map("".join, map(map, repeat(term_of), per_word)))
@@ -127,10 +144,25 @@ class Vocabulary:
         ids = np.fromiter(map(token_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         self._word_tokens.extend(ids)
 
+    def _new_tokens(self, tokens: list[str]) -> None:
+        """Numbers the tokens not seen before (in first-seen order) and stems them."""
+        token_ids = self._token_ids
+        new_tokens = list(filterfalse(token_ids.__contains__, dict.fromkeys(tokens)))
+        if new_tokens:
+            token_ids.update(zip(new_tokens, count(len(self.token_names))))
+            self.token_names.extend(new_tokens)
+            self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
+
+    def __len__(self) -> int:
+        """How many distinct words the vocabulary holds."""
+        return len(self._table) if self._table is not None else len(self._word_ids)
+
     def tokenize(self, texts: list[str]) -> TokenizedTexts:
-        if len(self._word_ids) > self.max_words:
+        if len(self) > self.max_words:
             self._reset()
             self.generation += 1
+        if self._table is not None:
+            return self._tokenize_native(self._table, texts)
         per_text = [word_runs(text) for text in texts]
         words = list(chain.from_iterable(per_text))
         id_list = list(map(self._word_ids.__getitem__, words))
@@ -153,3 +185,13 @@ class Vocabulary:
         token_ends = np.concatenate(([0], ends))
         offsets: IntArray = token_ends[word_offsets]
         return TokenizedTexts(terms, tokens, offsets, self.generation)
+
+    def _tokenize_native(self, table: _textscan.WordTable, texts: list[str]) -> TokenizedTexts:
+        terms, token_ids, text_starts, new_tokens = table.tokenize(texts, fts_terms)
+        self.token_names.extend(new_tokens)
+        return TokenizedTexts(
+            terms,
+            np.frombuffer(token_ids, dtype=np.int64),
+            np.frombuffer(text_starts, dtype=np.int64),
+            self.generation,
+        )
