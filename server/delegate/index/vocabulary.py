@@ -21,6 +21,7 @@ Python.  Both paths give the same ids, terms and offsets (tests/index/test_texts
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, filterfalse, pairwise, repeat
 
@@ -33,6 +34,10 @@ try:
     from delegate.index import _textscan
 except ImportError:  # not built here (no C compiler): the pure-Python path below
     _textscan = None  # type: ignore[assignment]
+    logging.getLogger(__name__).info(
+        "the C extension delegate.index._textscan is not built: tokenising in pure Python "
+        "(same index, slower; scripts/build_native.py builds it)"
+    )
 
 IntArray = npt.NDArray[np.int64]
 NATIVE = _textscan is not None
