@@ -52,6 +52,7 @@ from delegate.lsp.review_landing import (
     late_outcome,
     missed,
     not_applied_message,
+    plan_landed,
 )
 from delegate.lsp.review_lenses import FileReview, diagnostics, reviews_for
 from delegate.lsp.review_protocol import encoding_of, is_open, json_value, summary_line
@@ -197,7 +198,7 @@ class Review:
         """Accept hunks (``(path, ids)``; ids None: the whole file; selection None: all).
 
         One ``workspace/applyEdit`` carries every file. States are recorded only after the
-        client applied it and each versioned edit's document reached the planned text (a
+        client applied it and each versioned edit's document held the planned edits (a
         client may skip a stale edit and still say ``applied: true``; see
         ``review_landing``); conflicting hunks are reported and never touch the text. All of
         it — plan, send, confirm, record — happens under the review lock.
@@ -285,14 +286,14 @@ class Review:
         """The files whose edit really reached the text after the client's ``applied: true``.
 
         A versioned edit of an open document may have been skipped as stale, so its
-        document must reach the planned text (waiting for a late ``didChange``); one that
-        does not in time goes on being watched in the background (:meth:`_confirm_late`).
-        After a preview the user may have unticked any file, so every file is compared with
-        its planned text. Otherwise unversioned edits and file operations are trusted (see
-        ``review_landing``).
+        document must come to hold the planned edits, the user's typing elsewhere allowed
+        (waiting for a late ``didChange``); one that does not in time goes on being
+        watched in the background (:meth:`_confirm_late`). After a preview the user may
+        have unticked any file, so every file is checked for its planned edits. Otherwise
+        unversioned edits and file operations are trusted (see ``review_landing``).
         """
         watched = {
-            i: Landing(self.ls, f.uri, f.plan.new_text)
+            i: Landing(self.ls, f.uri, f.plan)
             for i, f in enumerate(files)
             if f.plan.changes_anything and f.version is not None and f.plan.operation is None
         }
@@ -301,7 +302,7 @@ class Review:
         landed: list[FileEdit] = []
         for i, file in enumerate(files):
             trusted = not file.plan.changes_anything or (i not in watched and not preview)
-            if trusted or i in arrived or self._text_now(where, file) == file.plan.new_text:
+            if trusted or i in arrived or plan_landed(file.plan, self._text_now(where, file)):
                 landed.append(file)
                 if i in watched:
                     watched[i].stop()
@@ -316,7 +317,7 @@ class Review:
         return missed(proposal, file.plan, self._text_now(where, file))
 
     async def _confirm_late(self, where: Located, file: FileEdit, landing: Landing) -> None:
-        """Record ``file``'s hunks as applied if its document reaches the planned text late.
+        """Record ``file``'s hunks as applied if its document comes to hold the edits late.
 
         Runs once the accept that sent the edit reported it as not applied; the record is
         made under the review lock, so after that accept's own record, on whatever was

@@ -8,6 +8,14 @@ come a little after the answer (Neovim debounces it; VS Code sends it first), so
 for changes through the session's document listeners for at most
 :data:`LANDING_TIMEOUT` seconds, without blocking the event loop.
 
+The client may send the edit together with the user's next keystrokes — several content
+changes in one ``didChange``, or one full text that has the typing in it too — so the
+document need not ever equal the planned text. A change counts as the edit landing when
+the document holds every planned replacement at its place, edited only elsewhere
+(:class:`~delegate.proposals.landed.PlannedEdits`, which never says yes for a skipped
+edit unless no text-based check could tell: a wrong "applied" would make a later reject
+or revision work on a text that does not hold the hunk).
+
 Only versioned edits are checked: they are the ones a client may skip as stale. An edit
 of a closed file (``version: null``) or a file operation is applied by the client to its
 own copy — Neovim loads the file into a buffer and does not save it, VS Code likewise —
@@ -33,6 +41,7 @@ from delegate.lsp.server import DelegateServer
 from delegate.lsp.session import DocumentListener
 from delegate.proposals import AcceptResult, HunkState, Proposal
 from delegate.proposals import accept as plan_accept
+from delegate.proposals.landed import PlannedEdits
 
 LANDING_TIMEOUT = 2.0  # seconds to wait for the didChange that carries an applied edit
 # how much longer a late didChange still confirms the edit; past it, the hunks stay as
@@ -46,28 +55,37 @@ def open_text(ls: DelegateServer, uri: str) -> str | None:
     return document.source if document is not None else None
 
 
-class Landing:
-    """Watches the open document ``uri`` until it holds ``text``, closes, or :meth:`stop`.
+def plan_landed(plan: AcceptResult, text: str | None) -> bool:
+    """Whether ``text`` (the file now) holds what ``plan`` changes: its edits, with the
+    user's typing elsewhere allowed. A file operation's result must be exactly the text."""
+    if plan.operation is not None or plan.current_text is None:
+        return text == plan.new_text
+    return PlannedEdits.of(plan.current_text, plan.edits).landed_in(text)
 
-    Every change is checked as it arrives, so a text that reaches ``text`` and moves on
-    (the user typing right after) still counts. Watching costs one listener and one string
-    comparison per change of that document; call :meth:`stop` when done.
+
+class Landing:
+    """Watches the open document ``uri`` until it holds ``plan``'s edits, closes, or :meth:`stop`.
+
+    Every change is checked as it arrives, so a text that holds the edits and moves on
+    (the user typing right after, even inside them) still counts. Watching costs one
+    listener and, per change of that document, two line diffs of its differing middle;
+    call :meth:`stop` when done.
     """
 
-    def __init__(self, ls: DelegateServer, uri: str, text: str | None) -> None:
+    def __init__(self, ls: DelegateServer, uri: str, plan: AcceptResult) -> None:
         self._listeners = ls.session.document_listeners
         self._ls = ls
         self.uri = uri
-        self.text = text
+        self._planned = PlannedEdits.of(plan.current_text or "", plan.edits)
         self.reached: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._listener = DocumentListener(on_change=self._changed, on_close=self._closed)
-        if open_text(ls, uri) == text:
+        if self._planned.landed_in(open_text(ls, uri)):
             self.reached.set_result(True)
         else:
             self._listeners.append(self._listener)
 
     def _changed(self, uri: str) -> None:
-        if uri == self.uri and open_text(self._ls, uri) == self.text:
+        if uri == self.uri and self._planned.landed_in(open_text(self._ls, uri)):
             self._end(True)
 
     def _closed(self, uri: str) -> None:
