@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from tests.index.helpers import CORPUS, add_chunks, make_chunk
 
-from delegate.index.embedders import HashingEmbedder
+from delegate.index.embedders import HashingEmbedder, embedding_text
 from delegate.index.sql import all_of, glob_to_regex, is_in, quote_literal
 from delegate.index.store import FileRow, IndexStore
 
@@ -146,6 +146,35 @@ def test_vector_search_returns_unit_scores(tmp_path: Path) -> None:
         rows[0]["_score"],
         max(r["_score"] for r in rows),
     )
+
+
+def test_vector_scores_are_cosine_similarities_with_or_without_the_ann_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store ranks by squared L2 (unit vectors): scores must still be the cosines."""
+    import delegate.index.store as store_module
+
+    monkeypatch.setattr(store_module, "VECTOR_INDEX_MIN_ROWS", 400)
+    embedder = HashingEmbedder()
+    filler = [
+        make_chunk(f"gen/f{i}.py", f"func_{i}", f"def func_{i}(value_{i % 37}):\n    return {i}")
+        for i in range(500)
+    ]
+    chunks = [*filler, *CORPUS]
+    vectors = embedder.embed([embedding_text(c) for c in chunks]).astype(np.float16)
+    by_path = {c.path: v.astype(np.float32) for c, v in zip(chunks, vectors, strict=True)}
+    query = embedder.embed(["average of numbers"], side="query")[0]
+    store, _ = open_store(tmp_path)
+    add_chunks(store, chunks)
+    for indexed in (False, True):
+        if indexed:
+            store.optimize(force=True)
+            assert "vector_idx" in {ix.name for ix in store._chunks.list_indices()}
+        rows = store.vector_search(query, limit=5, where=None)
+        assert rows[0]["path"] == "math/stats.py"
+        exact = [float(by_path[r["path"]] @ query) for r in rows]
+        assert np.allclose([r["_score"] for r in rows], exact, atol=2e-3), (indexed, rows)
+        assert exact == sorted(exact, reverse=True)
 
 
 def test_large_tables_get_an_ann_index_and_still_find_rows(

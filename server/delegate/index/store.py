@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Final
 
 import lancedb
 import numpy as np
@@ -43,7 +43,7 @@ from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
 
-SCHEMA_VERSION = "3"  # 3: pre-stemmed terms, uncompressed strings
+SCHEMA_VERSION = "4"  # 3: pre-stemmed terms, uncompressed strings; 4: L2 vector index
 VECTOR_INDEX_MIN_ROWS = 20_000
 _DELETE_BATCH = 400
 INDEX_CACHE_BYTES = 96 << 20
@@ -55,6 +55,19 @@ FTS_BUILD_MIB = 64
 # results, index builds) the CPU costs more than the disk it saves: writing the stdlib's
 # chunks took 0.74 s CPU compressed, 0.34 s plain, for 91 vs 122 MB on disk.
 _PLAIN = {"lance-encoding:compression": "none"}
+
+# Vectors are ranked by squared L2 distance, not cosine: every embedder returns unit-length
+# rows (see delegate.index.embedders), and for those |a - b|² = 2 - 2·cos(a, b), the same
+# ranking.  LanceDB's IVF build costs a third more with "cosine": Django's 37.5k rows build
+# in 0.75-0.85 s CPU with "l2" instead of 1.0-1.2 s, the stdlib's 52.7k in 1.03-1.10 s
+# instead of 1.33-1.41 s, with the same recall@10 against exact search (0.78-0.84 vs
+# 0.76-0.81, 50 queries, 3-4 builds each).
+DISTANCE: Final = "l2"
+
+
+def cosine_of(distance: float) -> float:
+    """The cosine similarity of two unit vectors ``distance`` (squared L2) apart."""
+    return 1.0 - distance / 2.0
 
 
 def _string(name: str) -> pa.Field:
@@ -451,7 +464,7 @@ class IndexStore:
             # a small training sample: k-means over all rows costs seconds and memory
             # for no measurable gain in recall at these sizes
             config=IvfFlat(
-                distance_type="cosine",
+                distance_type=DISTANCE,
                 num_partitions=partitions,
                 sample_rate=16,
                 max_iterations=10,
@@ -495,13 +508,13 @@ class IndexStore:
     ) -> list[dict[str, Any]]:
         if not self.ready:
             return []
-        query = self._chunks.search(vector, vector_column_name="vector").distance_type("cosine")
+        query = self._chunks.search(vector, vector_column_name="vector").distance_type(DISTANCE)
         query = query.nprobes(24).select(list(self._COLUMNS)).limit(limit)
         if where:
             query = query.where(where, prefilter=True)
         rows: list[dict[str, Any]] = query.to_list()
         for row in rows:
-            row["_score"] = 1.0 - float(row.pop("_distance", 1.0))
+            row["_score"] = cosine_of(float(row.pop("_distance", 2.0)))
         return rows
 
     def fts_search(self, terms: str, *, limit: int, where: str | None) -> list[dict[str, Any]]:
@@ -526,7 +539,7 @@ class IndexStore:
             )
             .vector(vector)
             .text(terms)
-            .distance_type("cosine")
+            .distance_type(DISTANCE)
             .nprobes(24)
             .select(list(self._COLUMNS))
             .rerank(RRFReranker(return_score="relevance"))
