@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.fakes.fake_voyage import FakeVoyage
 
+import delegate.index.workspace as workspace_module
 from delegate.index.embedders import VoyageEmbedder
 from delegate.index.lock import IndexLocked
-from delegate.index.workspace import WorkspaceIndex
+from delegate.index.pool import IndexedFile, index_files
+from delegate.index.workspace import WorkspaceIndex, gc_paused
 from delegate.settings import IndexSettings
 
 
@@ -163,3 +169,65 @@ def test_a_model_embedder_gets_many_files_per_request(folder: Path) -> None:
         assert len(fake.requests) == 1
     finally:
         fake.stop()
+
+
+class _Node:
+    """A garbage cycle's member (plain objects support weak references)."""
+
+    partner: object = None
+
+
+def test_gc_pauses_overlap_and_the_collector_comes_back_as_it_was() -> None:
+    first, second = gc_paused(), gc_paused()
+    try:
+        first.__enter__()
+        assert not gc.isenabled()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert not gc.isenabled()  # the second update is still writing
+        second.__exit__(None, None, None)
+        assert gc.isenabled()
+        gc.disable()
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_cyclic_garbage_made_during_a_pause_is_collected_when_it_ends() -> None:
+    gc.collect()  # a fresh count: no automatic collection runs right after the pause
+    with gc_paused():
+        a, b = _Node(), _Node()
+        a.partner, b.partner = b, a
+        alive = weakref.ref(a)
+        del a, b
+    assert alive() is None
+
+
+def test_update_pauses_the_collector_while_results_arrive(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Iterator[IndexedFile]:
+        for result in index_files(*args, **kwargs):
+            seen.append(gc.isenabled())
+            yield result
+
+    monkeypatch.setattr(workspace_module, "index_files", watched)
+    with WorkspaceIndex.open(folder, IndexSettings()) as ws:
+        ws.update()
+        assert seen and not any(seen)
+        assert gc.isenabled()
+        monkeypatch.setattr(workspace_module, "index_files", _failing)
+        (folder / "core" / "checksum.py").write_text("def changed():\n    return 1\n")
+        with pytest.raises(RuntimeError, match="worker died"):
+            ws.update()
+        assert gc.isenabled()
+
+
+def _failing(*args: Any, **kwargs: Any) -> Iterator[IndexedFile]:
+    assert not gc.isenabled()
+    raise RuntimeError("worker died")
+    yield  # a generator, like index_files
