@@ -4,7 +4,10 @@ A command builds a :class:`~delegate.agent.task.TaskSpec`, hands it to :func:`su
 — the one way to start a task, also used by ``delegate.revise`` — and returns the task id
 at once. A task may wait in the queue for a free slot while the user goes on typing, so the
 unsaved buffers it works on, and the snapshot of the file holding its ``delegate:``
-comment, are read when it *starts* (:func:`as_started`), not when it was submitted. While
+comment, are read when it *starts* (:func:`as_started`), not when it was submitted; and
+its focus lines (the selection it was delegated on) and the comment's range, which name
+lines of the text at submit, are carried to the same text in the file as it is then
+(``tasks/focus.py``; the text at submit is kept until the task starts). While
 the task runs, every record change becomes a ``delegate/taskChanged`` notification and a
 report on the task's own cancellable progress bar; cancelling the bar cancels the task.
 """
@@ -14,12 +17,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from delegate.agent.redact import Redactor
 from delegate.agent.task import EventSink, TaskKind, TaskResult, TaskSpec
+from delegate.agent.trace import TraceWriter
 from delegate.lsp.code_actions import definition_at
 from delegate.lsp.converters import (
     range_from_json,
@@ -32,6 +38,7 @@ from delegate.lsp.indexing import in_background
 from delegate.lsp.progress import start_progress
 from delegate.lsp.server import DelegateServer
 from delegate.tasks import TaskRecord, TaskRegistry, new_task_id
+from delegate.tasks.focus import FocusMove, follow_focus, follow_range
 
 log = logging.getLogger(__name__)
 
@@ -107,19 +114,50 @@ def start_task(ls: DelegateServer, kind: TaskKind, args: tuple[Any, ...]) -> dic
         end_line=request.range.end.line + 1 if request.range else None,
         symbol=symbol,
     )
-    submit_task(ls, spec, trigger=request.trigger)
+    located = request.range is not None or request.trigger is not None
+    focus_text = text_now(ls, request.uri, path) if located else None
+    submit_task(ls, spec, trigger=request.trigger, focus_text=focus_text)
     return {"taskId": spec.task_id}
 
 
+def text_now(ls: DelegateServer, uri: str, path: Path) -> str | None:
+    """The open document's text, else the file's; None when neither can be read."""
+    document = ls.workspace.text_documents.get(uri)
+    if document is not None:
+        source: str = document.source
+        return source
+    try:
+        return path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_SUBMITTED: dict[int, dict[str, str]] = {}
+
+
+def submitted_texts(ls: DelegateServer) -> dict[str, str]:
+    """``{task id: text of its file at submit}`` for queued tasks with focus lines or a
+    ``delegate:`` comment; an entry lives until its task starts or ends."""
+    return _SUBMITTED.setdefault(id(ls), {})
+
+
 def submit_task(
-    ls: DelegateServer, spec: TaskSpec, *, trigger: dict[str, Any] | None = None
+    ls: DelegateServer,
+    spec: TaskSpec,
+    *,
+    trigger: dict[str, Any] | None = None,
+    focus_text: str | None = None,
 ) -> TaskRecord:
     """The one way the editor starts a task: queue ``spec`` and show its progress bar.
 
     ``trigger`` is the range of the ``delegate:`` comment the task came from, if any.
+    ``focus_text`` is the text of ``spec.file`` that the focus lines and ``trigger``
+    refer to; given it, they are moved to the text the file has when the task starts.
     Returns the queued record at once; the work happens in the background, on the
     buffers as they are when the task starts (``spec.overrides`` is replaced then).
     """
+    if focus_text is not None and spec.file is not None:
+        submitted_texts(ls)[spec.task_id] = focus_text
     record = ls.session.registry.submit(spec, trigger=trigger)
     in_background(ls, _show_progress(ls, record))
     log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
@@ -135,14 +173,66 @@ def as_started(ls: DelegateServer, spec: TaskSpec) -> TaskSpec:
     the same text the agent worked from. A folder that left the workspace (its tasks are
     being cancelled) has no buffers to read.
     """
+    submitted = submitted_texts(ls).pop(spec.task_id, None)
+    record = ls.session.registry.get(spec.task_id)
     if spec.folder in ls.session.folders:
         spec = replace(spec, overrides=unsaved_overrides(ls, spec.folder))
-    record = ls.session.registry.get(spec.task_id)
+        if record is not None and submitted is not None:
+            spec = refocused(ls, spec, record, submitted)
+            record = ls.session.registry.get(spec.task_id)
     if record is not None and record.trigger and spec.file:
         snapshot = snapshot_text(spec)
         if snapshot is not None:
             ls.session.trigger_snapshots[spec.task_id] = snapshot
     return spec
+
+
+def refocused(ls: DelegateServer, spec: TaskSpec, record: TaskRecord, submitted: str) -> TaskSpec:
+    """``spec`` with its focus lines moved from ``submitted`` (the file's text at submit)
+    to the file as the task's sandbox sees it now; the record's lines and ``delegate:``
+    comment range move too. If the focused lines were all deleted, the focus is the
+    whole file, and the task's progress message and trace say so."""
+    if spec.file is None:
+        return spec
+    now = snapshot_text(spec)
+    trigger = record.trigger
+    if trigger is not None:
+        trigger = follow_range(trigger, submitted, now) or trigger
+    move: FocusMove | None = None
+    if spec.start_line is not None:
+        end = spec.end_line if spec.end_line is not None else spec.start_line
+        move = follow_focus(spec.file, submitted, now, spec.start_line, end)
+    if trigger == record.trigger and (move is None or not move.changed):
+        return spec
+    note = move.note() if move is not None else ""
+    start = move.start_line if move is not None else spec.start_line
+    end_line = move.end_line if move is not None else spec.end_line
+    ls.session.registry.refocus(
+        spec.task_id, start_line=start, end_line=end_line, trigger=trigger, message=note or None
+    )
+    if move is not None and move.changed:
+        log.info("task %s: %s", spec.task_id, note)
+        trace_note(ls, spec, move, note)
+    return replace(spec, start_line=start, end_line=end_line)
+
+
+def trace_note(ls: DelegateServer, spec: TaskSpec, move: FocusMove, note: str) -> None:
+    """Write the focus move to the task's trace, ahead of the engine's own records."""
+    try:
+        trace = TraceWriter.for_task(spec.folder, spec.task_id, Redactor([ls.session.api_key]))
+        try:
+            trace.write(
+                "focus",
+                phase="queued",
+                file=move.file,
+                submitted=list(move.submitted),
+                now=list(move.now) if move.now else None,
+                message=note,
+            )
+        finally:
+            trace.close()
+    except (OSError, ValueError) as exc:
+        log.warning("task %s: could not write the focus note to its trace: %s", spec.task_id, exc)
 
 
 def snapshot_text(spec: TaskSpec) -> str | None:
@@ -220,6 +310,7 @@ def register(server: DelegateServer) -> None:
             handle.report(progress_text(record), force=True)
 
     def finished(record: TaskRecord, result: TaskResult | None) -> None:
+        submitted_texts(server).pop(record.task_id, None)  # cancelled while queued
         handle = session.task_progress.pop(record.task_id, None)
         if handle is not None:
             handle.end(f"{record.state}: {record.message}")

@@ -127,6 +127,30 @@ class TaskRegistry:
         )
         return replace(record)
 
+    def refocus(
+        self,
+        task_id: str,
+        *,
+        start_line: int | None,
+        end_line: int | None,
+        trigger: dict[str, Any] | None,
+        message: str | None = None,
+    ) -> None:
+        """Record where a task's focus lines (and ``delegate:`` comment) are now, as found
+        when it starts after waiting in the queue (``tasks/focus.py``), and why (``message``,
+        when given, becomes the record's message)."""
+        record = self._records.get(task_id)
+        if record is None or record.finished:
+            return
+        changes: dict[str, object] = {
+            "start_line": start_line,
+            "end_line": end_line,
+            "trigger": trigger,
+        }
+        if message is not None:
+            changes["message"] = message
+        self._update(record, **changes)
+
     def cancel(self, task_id: str) -> bool:
         """Ask a queued or running task to stop. False when it is unknown or already over."""
         task = self._tasks.get(task_id)
