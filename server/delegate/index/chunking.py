@@ -28,7 +28,6 @@ with the same key in one file (identical code under the same symbol) get an ordi
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from delegate.index.model import Chunk, ChunkKind
-from delegate.index.outline import Outline
+from delegate.index.outline import CONTAINER_KINDS, Outline
 
 # a blank line, or one of only closing brackets or Ruby's `end` (perhaps with a // comment)
 _CLOSER = re.compile(r"^\s*(?:(?:[)}\];,]+|end\b)[\s)}\];,]*(?://.*|/\*.*)?)?$")
@@ -82,13 +81,11 @@ class _Lines:
         self._text = text
         self._offsets = [0, *accumulate(map(len, lines))]  # without the newlines
         self.headers: dict[tuple[int, int], str] = {}  # (start, end byte) of a definition
+        # the context of every method of a class at one indentation is the same text
+        self.contexts: dict[tuple[Outline, str], str] = {}
 
     def chars(self, start: int, end: int) -> int:
         return self._offsets[end + 1] - self._offsets[start] + end + 1 - start
-
-    def blank(self, row: int) -> bool:
-        """Blank, or only closing brackets / ``end``: nothing worth a chunk of its own."""
-        return _CLOSER.match(self.lines[row]) is not None
 
     def text(self, start: int, end: int) -> str:
         if self._text is not None:
@@ -105,9 +102,12 @@ def _too_big(lines: _Lines, start: int, end: int) -> bool:
 
 
 def _trim(lines: _Lines, start: int, end: int) -> tuple[int, int] | None:
-    while start <= end and lines.blank(start):
+    """``start..end`` without the blank rows at either end (blank, or only closing brackets
+    or ``end``: nothing worth a chunk of its own); ``None`` if nothing is left."""
+    rows, closer = lines.lines, _CLOSER.match
+    while start <= end and closer(rows[start]) is not None:
         start += 1
-    while end >= start and lines.blank(end):
+    while end >= start and closer(rows[end]) is not None:
         end -= 1
     return (start, end) if start <= end else None
 
@@ -123,8 +123,12 @@ def _header(lines: _Lines, outline: Outline) -> str:
 def _context(lines: _Lines, ancestors: Sequence[Outline], first_row: int) -> str:
     if not ancestors:
         return ""
-    headers = [_header(lines, a) for a in ancestors]
-    return "\n".join(headers) + "\n" + lines.indent(first_row) + "...\n"
+    key = (ancestors[-1], lines.indent(first_row))  # the innermost ancestor implies the rest
+    context = lines.contexts.get(key)
+    if context is None:
+        headers = [_header(lines, a) for a in ancestors]
+        context = lines.contexts[key] = "\n".join(headers) + "\n" + key[1] + "...\n"
+    return context
 
 
 def _region_context(lines: _Lines, ancestors: Sequence[Outline], row: int) -> tuple[str, str]:
@@ -160,7 +164,7 @@ def _region_pieces(
             continue  # shares its only row with the previous definition
         gap(child.chunk_start_row - 1)
         first = max(child.chunk_start_row, cursor)
-        if child.is_container:
+        if child.kind in CONTAINER_KINDS:
             kind: ChunkKind = "module" if child.kind == "module" else "class"
             inner = _region_pieces(
                 lines,
@@ -193,8 +197,9 @@ def _region_pieces(
     return _merge_small(lines, raw, gap_kind, gap_symbol, ancestors, cuts)
 
 
-def _with_mergeable(piece: Piece) -> Piece:
-    return dataclasses.replace(piece, mergeable=True)
+def _with_mergeable(p: Piece) -> Piece:
+    # not dataclasses.replace, which looks the fields up again on every call
+    return Piece(p.kind, p.symbol, p.start, p.end, p.context, p.cuts, True, p.head, p.owner)
 
 
 def _merge_small(
@@ -223,7 +228,8 @@ def _merge_small(
                 flush()
             run.append(item)
             continue
-        flush()
+        if run:
+            flush()
         if isinstance(item, Piece):
             out.append(item)
         else:
@@ -307,9 +313,10 @@ def make_chunks(
     chunk_id = ChunkIds(path)
     chunks: list[Chunk] = []
     new = object.__new__
+    blake2b = hashlib.blake2b
     for kind, symbol, start, end, context in spans:
         text = context + indexed.text(start, end)
-        digest = _hash(text)
+        digest = blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
         chunk = new(Chunk)  # the frozen dataclass __init__ is slow, and there are many
         chunk.__dict__.update(
             id=chunk_id(kind, symbol, digest),
