@@ -21,6 +21,7 @@ from tree_sitter import Node
 
 # kinds that hold methods; "impl" (Rust) holds methods but defines nothing itself
 CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "module", "impl"})
+_METHOD_HOLDERS = CONTAINER_KINDS - {"module"}
 # a parent of these types belongs to the definition it wraps
 _WRAPPERS = frozenset(
     {
@@ -59,10 +60,6 @@ class Outline:
     source: bytes = field(repr=False)
     children: list[Outline] = field(default_factory=list)
 
-    @property
-    def is_container(self) -> bool:
-        return self.kind in CONTAINER_KINDS
-
     @cached_property
     def body(self) -> Node | None:
         return _body(self.node)
@@ -88,8 +85,10 @@ def _effective_end_row(node: Node) -> int:
 
 
 def _chunk_start(node: Node) -> int:
-    while node.parent is not None and node.parent.type in _WRAPPERS:
-        node = node.parent
+    parent = node.parent  # asked once per level: tree-sitter finds it by walking from the root
+    while parent is not None and parent.type in _WRAPPERS:
+        node = parent
+        parent = node.parent
     row = node.start_point.row
     sibling = node.prev_sibling
     while sibling is not None and sibling.type in _LEADING_TYPES:
@@ -142,15 +141,16 @@ def _split_name(raw: str, kind: str) -> tuple[str, str, str]:
     return raw, "", kind
 
 
-def _definition_nodes(captures: dict[str, list[Node]]) -> list[tuple[Node, str]]:
-    """(node, kind) of every ``@definition.<kind>`` capture, once per node, outer first."""
-    found: dict[tuple[int, int], tuple[Node, str]] = {}
+def _definition_nodes(captures: dict[str, list[Node]]) -> list[tuple[int, int, Node, str]]:
+    """(start byte, end byte, node, kind) of every ``@definition.<kind>`` capture, once per
+    node, outer first."""
+    found: dict[tuple[int, int], tuple[Node, str]] = {}  # keyed by (start, -end): sort order
     for capture, nodes in captures.items():
         if capture.startswith("definition."):
             kind = capture.removeprefix("definition.")
             for node in nodes:
-                found.setdefault((node.start_byte, node.end_byte), (node, kind))
-    return [found[key] for key in sorted(found, key=lambda k: (k[0], -k[1]))]
+                found.setdefault((node.start_byte, -node.end_byte), (node, kind))
+    return [(start, -end, *found[start, end]) for start, end in sorted(found)]
 
 
 class _Claims:
@@ -183,34 +183,42 @@ def build_outline(captures: dict[str, list[Node]], source: bytes) -> list[Outlin
     """
     names = _Claims(captures.get("name", []))
     receivers = _Claims(captures.get("receiver", []))
-    paired: list[tuple[Node, str, Node, Node | None]] = []
-    for node, kind in reversed(_definition_nodes(captures)):
-        start, end = node.start_byte, node.end_byte
+    paired: list[tuple[int, int, Node, str, Node, Node | None]] = []
+    for start, end, node, kind in reversed(_definition_nodes(captures)):
         name_node = names.claim(start, end)
         if name_node is not None:
             receiver = receivers.claim(start, end) if kind == "method" else None
-            paired.append((node, kind, name_node, receiver))
+            paired.append((start, end, node, kind, name_node, receiver))
     outlines = [_outline(*item, source) for item in reversed(paired)]
     return _nest(outlines)
 
 
 def _outline(
-    node: Node, kind: str, name_node: Node, receiver: Node | None, source: bytes
+    start: int,
+    end: int,
+    node: Node,
+    kind: str,
+    name_node: Node,
+    receiver: Node | None,
+    source: bytes,
 ) -> Outline:
-    raw = source[name_node.start_byte : name_node.end_byte].decode("utf-8", "replace")
-    name, prefix, kind = _split_name(raw, kind)
+    name_byte = name_node.start_byte
+    raw = source[name_byte : name_node.end_byte].decode("utf-8", "replace")
+    prefix = ""
+    if ":" in raw or "\\" in raw:  # a scoped name; most are not, and this is per definition
+        raw, prefix, kind = _split_name(raw, kind)
     if receiver is not None:
         prefix = source[receiver.start_byte : receiver.end_byte].decode("utf-8", "replace")
     return Outline(
-        name=name,
-        qualified=f"{prefix}.{name}" if prefix else name,
+        name=raw,
+        qualified=f"{prefix}.{raw}" if prefix else raw,
         kind=kind,
         start_row=node.start_point.row,
         end_row=node.end_point.row,
         chunk_start_row=_chunk_start(node),
-        start_byte=node.start_byte,
-        end_byte=node.end_byte,
-        name_byte=name_node.start_byte,
+        start_byte=start,
+        end_byte=end,
+        name_byte=name_byte,
         node=node,
         source=source,
     )
@@ -230,7 +238,7 @@ def _nest(ordered: list[Outline]) -> list[Outline]:
         if stack:
             parent = stack[-1]
             item.qualified = f"{parent.qualified}.{item.qualified}"
-            if item.kind == "function" and parent.is_container and parent.kind != "module":
+            if item.kind == "function" and parent.kind in _METHOD_HOLDERS:
                 item.kind = "method"
             parent.children.append(item)
         else:
