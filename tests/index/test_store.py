@@ -170,6 +170,8 @@ def test_vector_scores_are_cosine_similarities_with_or_without_the_ann_index(
         if indexed:
             store.optimize(force=True)
             assert "vector_idx" in {ix.name for ix in store._chunks.list_indices()}
+            # the query's distance matches the index's, or LanceDB would scan every row
+            assert "ANNS" in store._vector_query(query, limit=5, where=None).explain_plan()
         rows = store.vector_search(query, limit=5, where=None)
         assert rows[0]["path"] == "math/stats.py"
         exact = [float(by_path[r["path"]] @ query) for r in rows]

@@ -519,14 +519,19 @@ class IndexStore:
     ) -> list[dict[str, Any]]:
         if not self.ready:
             return []
+        rows: list[dict[str, Any]] = self._vector_query(vector, limit=limit, where=where).to_list()
+        for row in rows:
+            row["_score"] = cosine_of(float(row.pop("_distance", 2.0)))
+        return rows
+
+    def _vector_query(self, vector: np.ndarray, *, limit: int, where: str | None) -> Any:
+        """The nearest-neighbour query; it uses the ANN index only when its distance is the
+        one the index was built with (otherwise LanceDB silently searches every row)."""
         query = self._chunks.search(vector, vector_column_name="vector").distance_type(DISTANCE)
         query = query.nprobes(24).select(list(self._COLUMNS)).limit(limit)
         if where:
             query = query.where(where, prefilter=True)
-        rows: list[dict[str, Any]] = query.to_list()
-        for row in rows:
-            row["_score"] = cosine_of(float(row.pop("_distance", 2.0)))
-        return rows
+        return query
 
     def fts_search(self, terms: str, *, limit: int, where: str | None) -> list[dict[str, Any]]:
         if not self.ready or not terms.strip():
