@@ -161,7 +161,7 @@ def _slide(
     same as deleting ``lines[s + 1:e + 1]`` when ``lines[s] == lines[e]``.
     """
     lo, hi = region
-    whole = offsets[lo] == start and (hi == len(lines) or offsets[hi] == end)
+    whole = offsets[lo] == start and offsets[hi] == end
     added = split_lines(new)
     if not whole or (added and strip_terminator(added[-1]) == added[-1]):
         return Slide(lo, hi, insertion=False)  # not whole lines: nothing slides
