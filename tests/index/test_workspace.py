@@ -231,3 +231,27 @@ def _failing(*args: Any, **kwargs: Any) -> Iterator[IndexedFile]:
     assert not gc.isenabled()
     raise RuntimeError("worker died")
     yield  # a generator, like index_files
+
+
+@pytest.mark.parametrize("vector_rows", [10_000, 5])
+def test_a_first_build_indexes_every_row(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, vector_rows: int
+) -> None:
+    """finish_first_build's indexes cover every row, with and without the vector index."""
+    import delegate.index.store as store_module
+
+    monkeypatch.setattr(store_module, "VECTOR_INDEX_MIN_ROWS", vector_rows)
+    with WorkspaceIndex.open(folder, IndexSettings()) as ws:
+        ws.update()
+        store = ws._store
+        expected = {
+            store._chunks: {"terms_idx", "path_idx"}
+            | ({"vector_idx"} if vector_rows == 5 else set()),
+            store._symbols: {"name_idx", "path_idx"},
+        }
+        for table, names in expected.items():
+            assert {ix.name for ix in table.list_indices()} == names
+            for name in names:
+                stats = table.index_stats(name)
+                assert stats.num_unindexed_rows == 0, (name, stats)
+                assert stats.num_indexed_rows == table.count_rows(), (name, stats)
