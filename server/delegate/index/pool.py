@@ -222,33 +222,35 @@ def index_files(
             )
         return
     window = workers * WINDOW_PER_WORKER
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending: list[Future[list[IndexedFile]]] = []
-        next_batch = 0
-        try:
-            while next_batch < len(batches) or pending:
-                while next_batch < len(batches) and len(pending) < window:
-                    if cancel is not None and cancel.is_set():
-                        break
-                    pending.append(
-                        pool.submit(
-                            _index_batch,
-                            str(folder),
-                            batches[next_batch],
-                            settings.max_file_bytes,
-                            moved_hashes,
-                            hashing.dim if hashing is not None else None,
-                        )
-                    )
-                    next_batch += 1
-                if not pending:
-                    break
-                yield from pending.pop(0).result()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+    pending: list[Future[list[IndexedFile]]] = []
+    next_batch = 0
+    try:
+        while next_batch < len(batches) or pending:
+            while next_batch < len(batches) and len(pending) < window:
                 if cancel is not None and cancel.is_set():
                     break
-        finally:
-            for future in pending:
-                future.cancel()
+                pending.append(
+                    pool.submit(
+                        _index_batch,
+                        str(folder),
+                        batches[next_batch],
+                        settings.max_file_bytes,
+                        moved_hashes,
+                        hashing.dim if hashing is not None else None,
+                    )
+                )
+                next_batch += 1
+            if not pending:
+                break
+            yield from pending.pop(0).result()
+            if cancel is not None and cancel.is_set():
+                break
+    finally:
+        # The workers exit in the background: waiting for them here held back the last
+        # write and the index builds by ~0.1 s per full index, and a cancelled update by
+        # the batches still running.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def embed_missing(results: Sequence[IndexedFile], embedder: Embedder) -> None:
