@@ -307,9 +307,12 @@ def make_chunks(
     language: str,
     spans: Sequence[tuple[ChunkKind, str, int, int, str]],
     lines: _Lines | Sequence[str],
+    *,
+    text: str | None = None,
 ) -> list[Chunk]:
-    """Chunks from ``(kind, symbol, start_row, end_row, context)`` spans, with stable ids."""
-    indexed = lines if isinstance(lines, _Lines) else _Lines(lines)
+    """Chunks from ``(kind, symbol, start_row, end_row, context)`` spans, with stable ids;
+    ``text``, as for :func:`chunk_code`, lets spans be sliced rather than joined."""
+    indexed = lines if isinstance(lines, _Lines) else _Lines(lines, text)
     chunk_id = ChunkIds(path)
     chunks: list[Chunk] = []
     new = object.__new__

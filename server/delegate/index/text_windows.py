@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import accumulate
 
 from delegate.index.chunking import make_chunks
 from delegate.index.model import Chunk, ChunkKind
@@ -24,12 +25,16 @@ _FENCE = re.compile(r"^ {0,3}(```|~~~)")
 Span = tuple[ChunkKind, str, int, int, str]
 
 
-def _windows(lines: Sequence[str], start: int, end: int, symbol: str) -> list[Span]:
+def _windows(
+    lines: Sequence[str], offsets: Sequence[int], start: int, end: int, symbol: str
+) -> list[Span]:
+    """Windows over rows ``start..end``; ``offsets[i]`` is the length of the first ``i``
+    lines (without newlines), so a window's size is one subtraction."""
     spans: list[Span] = []
     row = start
     while row <= end:
         stop = min(end, row + WINDOW_LINES - 1)
-        size = sum(len(line) + 1 for line in lines[row : stop + 1])
+        size = offsets[stop + 1] - offsets[row] + stop + 1 - row
         while stop > row and size > MAX_WINDOW_CHARS:
             size -= len(lines[stop]) + 1
             stop -= 1
@@ -74,17 +79,19 @@ def _markdown_sections(lines: Sequence[str]) -> list[tuple[str, int, int]]:
 
 def chunk_text(path: str, text: str, *, markdown: bool | None = None) -> list[Chunk]:
     """Text chunks of ``text`` (kind and language ``"text"``)."""
-    lines = text.replace("\r\n", "\n").split("\n")
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     if not lines:
         return []
     if markdown is None:
         markdown = path.lower().endswith((".md", ".markdown"))
+    offsets = [0, *accumulate(map(len, lines))]
     spans: list[Span] = []
     if markdown:
         for title, start, end in _markdown_sections(lines):
-            spans.extend(_windows(lines, start, end, title))
+            spans.extend(_windows(lines, offsets, start, end, title))
     else:
-        spans = _windows(lines, 0, len(lines) - 1, "")
-    return make_chunks(path, "text", spans, lines)
+        spans = _windows(lines, offsets, 0, len(lines) - 1, "")
+    return make_chunks(path, "text", spans, lines, text=text)  # the lines joined, as sliced
