@@ -153,3 +153,60 @@ def test_hashed_counts_refuses_inconsistent_input() -> None:
         _textscan.hashed_counts(tokens, offsets, np.array([5, 1], np.int64), weights, 4)
     with pytest.raises(ValueError, match="whole number"):
         _textscan.hashed_counts(tokens, offsets, signed, b"1234", 4)
+
+
+def test_an_overlapping_call_is_refused_not_corrupting() -> None:
+    """stem() runs Python code, so another thread could enter the same table mid-call:
+    that call is refused and the table stays whole."""
+    table = _textscan.WordTable(DROPPED)
+    table.tokenize(["known words"], fts_terms)
+    known = len(table)
+
+    def reentering(tokens: list[str]) -> list[str]:
+        table.tokenize(["other words"], fts_terms)
+        return fts_terms(tokens)
+
+    def clearing(tokens: list[str]) -> list[str]:
+        table.clear()
+        return fts_terms(tokens)
+
+    for stem in (reentering, clearing):
+        with pytest.raises(RuntimeError, match="in use by another tokenize"):
+            table.tokenize(["brand_fresh words"], stem)
+        assert len(table) == known
+    terms, _, _, names = table.tokenize(["brand_fresh known"], fts_terms)
+    assert names == ["brand", "fresh", "brand_fresh"]
+    assert terms == ["brand fresh brand fresh known"]
+
+
+def test_threads_embedding_at_once_get_what_one_thread_gets() -> None:
+    """Searches embed queries on several threads at once (and an update may tokenise on
+    another): every result is what a fresh embedder gives for the same text."""
+    import sys
+    import threading
+
+    shared = HashingEmbedder(128)
+    texts = [[f"query_{t}_{i} camelCase{t}x{i} words{i % 7}" for i in range(40)] for t in range(8)]
+    results: dict[int, list[np.ndarray]] = {}
+    errors: list[BaseException] = []
+
+    def run(t: int) -> None:
+        try:
+            results[t] = [shared.embed([text])[0] for text in texts[t]]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    for t in range(8):
+        expected = HashingEmbedder(128).embed(texts[t])
+        assert np.stack(results[t]).tobytes() == expected.tobytes()

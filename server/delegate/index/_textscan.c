@@ -21,7 +21,9 @@
  *     (tokens.fts_terms).  Returns, per text, its tokens' forms joined (without the final
  *     space); for all texts end to end, their token ids as int64 bytes with each text's
  *     start (n + 1 int64s); and the new tokens' names, whose ids follow on from the
- *     earlier ones.  A call that fails leaves the table as it was.
+ *     earlier ones.  A call that fails leaves the table as it was.  Calls must not overlap
+ *     (stem() runs Python code, so another thread could come in): an overlapping call, or
+ *     clear() during one, raises RuntimeError; vocabulary.py serialises its calls.
  *
  * hashed_counts(tokens, offsets, signed, weights, dim) -> bytes
  *     The hashing embedder's unnormalised rows as float32 bytes (n x dim): for each text,
@@ -239,7 +241,15 @@ typedef struct {
     IntBuf token_term_off, token_term_len; /* per token: its terms in token_term_bytes */
     ByteBuf token_term_bytes;
     StrTable dropped;      /* sub-words that are never tokens (stop words, single characters) */
+    int busy;              /* a tokenize() call is running (stem() may let another thread in) */
 } WordTable;
+
+static int refuse_if_busy(const WordTable *t) {
+    if (!t->busy) return 0;
+    PyErr_SetString(PyExc_RuntimeError,
+                    "WordTable is in use by another tokenize() call (calls must not overlap)");
+    return -1;
+}
 
 static int word_is_lower(unsigned char c) { return c >= 'a' && c <= 'z'; }
 static int word_is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
@@ -282,6 +292,7 @@ static int WordTable_init(WordTable *self, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"dropped", NULL};
     PyObject *dropped;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:WordTable", kwlist, &dropped)) return -1;
+    if (refuse_if_busy(self) < 0) return -1;
     table_free(self);
     if (strtable_init(&self->dropped) < 0 || table_storage_init(self) < 0) return -1;
     PyObject *iter = PyObject_GetIter(dropped);
@@ -316,7 +327,7 @@ static void WordTable_dealloc(WordTable *self) {
 static Py_ssize_t WordTable_len(WordTable *self) { return self->words.n; }
 
 static PyObject *WordTable_clear(WordTable *self, PyObject *Py_UNUSED(ignored)) {
-    if (table_storage_init(self) < 0) return NULL;
+    if (refuse_if_busy(self) < 0 || table_storage_init(self) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -593,6 +604,8 @@ static PyObject *WordTable_tokenize(WordTable *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "stem must be callable");
         return NULL;
     }
+    if (refuse_if_busy(self) < 0) return NULL;
+    self->busy = 1;
     Py_INCREF(texts); /* kept alive even if stem() empties the caller's list */
     Py_ssize_t n_texts = PyList_GET_SIZE(texts);
     Mark mark = table_mark(self);
@@ -632,6 +645,7 @@ static PyObject *WordTable_tokenize(WordTable *self, PyObject *args) {
 undo:
     table_rollback(self, mark);
 done:
+    self->busy = 0;
     Py_XDECREF(new_tokens);
     Py_DECREF(texts);
     PyMem_Free(word_ids.data);

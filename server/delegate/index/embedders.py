@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -94,6 +95,9 @@ class HashingEmbedder:
         # term frequency -> its weight 1 + ln(tf), computed by numpy (as the numpy path
         # does) so both paths use the very same doubles
         self._tf_weights = np.zeros(1, dtype=np.float64)
+        # one tokenise-then-embed at a time: the token ids of one call must meet the signed
+        # buckets of the same vocabulary generation (searches embed on several threads)
+        self._lock = threading.RLock()
 
     @property
     def id(self) -> str:
@@ -118,10 +122,20 @@ class HashingEmbedder:
         return self._signed.values
 
     def embed(self, texts: Sequence[str], *, side: Side = "document") -> Vectors:
-        return self.embed_tokenized(self.vocabulary.tokenize(list(texts)))
+        return self.tokenize_and_embed(list(texts))[1]
+
+    def tokenize_and_embed(self, texts: list[str]) -> tuple[TokenizedTexts, Vectors]:
+        """Texts tokenised by :attr:`vocabulary` (the indexer keeps their terms) and embedded."""
+        with self._lock:
+            tokenized = self.vocabulary.tokenize(texts)
+            return tokenized, self.embed_tokenized(tokenized)
 
     def embed_tokenized(self, tokenized: TokenizedTexts) -> Vectors:
-        """Embed texts tokenised by :attr:`vocabulary` (the indexer also keeps their terms)."""
+        """Embed texts tokenised by :attr:`vocabulary` (see :meth:`tokenize_and_embed`)."""
+        with self._lock:
+            return self._embed_tokenized(tokenized)
+
+    def _embed_tokenized(self, tokenized: TokenizedTexts) -> Vectors:
         n, dim = len(tokenized.terms), self._dim
         if not len(tokenized.tokens):
             return np.zeros((n, dim), dtype=np.float32)

@@ -99,11 +99,13 @@ def index_batch(
     results = [_parse_one(reader, job, moved_hashes) for job in jobs]
     parsed = [r for r in results if r.parsed]
     texts = [text for r in parsed for text in r.chunks.embedding_texts()]
-    tokenized = (embedder.vocabulary if embedder else _terms_vocabulary()).tokenize(texts)
-    # the store keeps float16; converting here halves what crosses the process boundary
-    vectors = (
-        embedder.embed_tokenized(tokenized).astype(np.float16) if embedder is not None else None
-    )
+    vectors = None
+    if embedder is not None:
+        tokenized, embedded = embedder.tokenize_and_embed(texts)
+        # the store keeps float16; converting here halves what crosses the process boundary
+        vectors = embedded.astype(np.float16)
+    else:
+        tokenized = _terms_vocabulary().tokenize(texts)
     start = 0
     for result in parsed:
         end = start + len(result.chunks)

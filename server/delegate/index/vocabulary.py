@@ -22,6 +22,7 @@ Python.  Both paths give the same ids, terms and offsets (tests/index/test_texts
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from itertools import accumulate, chain, count, filterfalse, pairwise, repeat
 
@@ -102,6 +103,9 @@ class Vocabulary:
             raise RuntimeError("the C extension delegate.index._textscan is not built")
         self.max_words = max_words
         self.generation = 0
+        # Searches embed queries on several threads while an update may tokenise on
+        # another: calls are serialised (the C table must never see two at once).
+        self._lock = threading.Lock()
         self._table = _textscan.WordTable(DROPPED) if native and _textscan is not None else None
         self._reset()
 
@@ -163,6 +167,10 @@ class Vocabulary:
         return len(self._table) if self._table is not None else len(self._word_ids)
 
     def tokenize(self, texts: list[str]) -> TokenizedTexts:
+        with self._lock:
+            return self._tokenize(texts)
+
+    def _tokenize(self, texts: list[str]) -> TokenizedTexts:
         if len(self) > self.max_words:
             self._reset()
             self.generation += 1
