@@ -3,6 +3,8 @@ and :class:`Editor`, the editor side of ``workspace/applyEdit``."""
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +189,15 @@ async def start_from_trigger(
     assert isinstance(action, types.CodeAction) and action.command is not None
     started = await command(client, action.command.command, *action.command.arguments or [])
     return str(started["taskId"])
+
+
+def write_one_slot_config(folder: Path, api_base_url: str) -> None:
+    """``.delegate/config.toml`` for a queue test: no index on start, a test command that
+    passes, the fake API at ``api_base_url`` without retries, one task at a time."""
+    green = json.dumps([sys.executable, "-c", "pass"])
+    (folder / ".delegate").mkdir(exist_ok=True)
+    (folder / ".delegate" / "config.toml").write_text(
+        f"[index]\non_start = false\n[tests]\ncommand = {green}\n"
+        f'[api]\nbase_url = "{api_base_url}"\nmax_retries = 0\n'
+        "[budget]\nmax_concurrent_tasks = 1\n"
+    )

@@ -119,6 +119,19 @@ async def opened(
     return client, editor, uri, ids
 
 
+async def accept_while_typing(
+    client: LanguageClient, editor: BatchingEditor, uri: str, hunk: str, reached: Any
+) -> Any:
+    """Accept ``hunk``; once ``reached()`` says the editor has the edit, the user types and
+    the editor sends what it holds; returns the accept's result."""
+    accepting = asyncio.ensure_future(
+        command(client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": hunk})
+    )
+    await wait_for(reached)
+    editor.type_and_send(uri)
+    return await accepting
+
+
 @pytest.mark.parametrize("sync", ["incremental", "full"])
 @pytest.mark.parametrize("client_name", ["neovim"])
 async def test_an_edit_sent_with_the_next_keystrokes_is_recorded_as_applied(
@@ -127,12 +140,7 @@ async def test_an_edit_sent_with_the_next_keystrokes_is_recorded_as_applied(
     client, editor, uri, (a, b, _, _) = await opened(start_server, client_name, tmp_path, sync)
 
     # the editor sends the edit and the typing together, soon after its answer
-    accepting = asyncio.ensure_future(
-        command(client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": a})
-    )
-    await wait_for(lambda: bool(editor.held))
-    editor.type_and_send(uri)
-    done = await accepting
+    done = await accept_while_typing(client, editor, uri, a, lambda: bool(editor.held))
     assert done["appliedHunks"] == [f"app.py {a}"] and done["skipped"] == []
     assert editor.text(uri) == typed(WITH_A)
     data = await proposal(client)
@@ -162,12 +170,8 @@ async def test_typing_alone_after_a_skipped_edit_is_not_taken_for_the_edit(
 ) -> None:
     client, editor, uri, (a, _, _, _) = await opened(start_server, client_name, tmp_path, sync)
     editor.skip = True
-    accepting = asyncio.ensure_future(
-        command(client, "delegate.acceptHunk", {"taskId": TASK, "uri": uri, "hunkId": a})
-    )
-    await wait_for(lambda: len(editor.edits) == 1)
-    editor.type_and_send(uri)  # the user's typing reaches the server while it waits
-    done = await accepting
+    # the user's typing reaches the server while it waits
+    done = await accept_while_typing(client, editor, uri, a, lambda: len(editor.edits) == 1)
     assert done["appliedHunks"] == [] and done["skipped"] == ["app.py"]
     assert editor.text(uri) == typed(APP)
     # more typing while the server still watches for a late didChange: nothing is recorded

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,14 @@ from pytest_lsp import LanguageClient
 
 from tests.fakes.fake_anthropic import FakeAnthropic, Slow
 from tests.lsp.conftest import wait_for
-from tests.lsp.helpers import Editor, command, negotiated, request, to_plain
+from tests.lsp.helpers import (
+    Editor,
+    command,
+    negotiated,
+    request,
+    to_plain,
+    write_one_slot_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -88,15 +94,9 @@ async def test_a_queued_task_works_on_its_lines_where_they_are_when_it_starts(
 ) -> None:
     folder = (tmp_path / "calc").resolve()
     shutil.copytree(FIXTURE_REPOS / "calc", folder)
-    green = json.dumps([sys.executable, "-c", "pass"])
     # no reply is scripted: every request hangs, the first one holding the only slot
     with FakeAnthropic(policy=lambda request: Slow(seconds=60)) as fake:
-        (folder / ".delegate").mkdir()
-        (folder / ".delegate" / "config.toml").write_text(
-            f"[index]\non_start = false\n[tests]\ncommand = {green}\n"
-            f'[api]\nbase_url = "{fake.base_url}"\nmax_retries = 0\n'
-            "[budget]\nmax_concurrent_tasks = 1\n"
-        )
+        write_one_slot_config(folder, fake.base_url)
         client = await start_server([folder])
         client.protocol.notify("delegate/setApiKey", {"key": KEY})
         editor = Editor(client, negotiated(client_name, client))

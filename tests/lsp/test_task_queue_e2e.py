@@ -8,9 +8,7 @@ that same text — not on the buffer as it was when the task was submitted.
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from tests.lsp.helpers import (
     request,
     start_from_trigger,
     to_plain,
+    write_one_slot_config,
 )
 
 pytestmark = pytest.mark.slow
@@ -54,15 +53,9 @@ async def test_a_queued_task_takes_the_buffer_as_it_is_when_the_task_starts(
     shutil.copytree(FIXTURE_REPOS / "calc", folder)
     calc = folder / "calc.py"
     calc.write_text(calc.read_text().replace("\n\ndef clamp", "\n\n" + TRIGGER + "def clamp"))
-    green = json.dumps([sys.executable, "-c", "pass"])
     # nothing is scripted yet: the first task's request hangs and holds the only slot
     with FakeAnthropic(policy=lambda request: Slow(seconds=60)) as fake:
-        (folder / ".delegate").mkdir()
-        (folder / ".delegate" / "config.toml").write_text(
-            f"[index]\non_start = false\n[tests]\ncommand = {green}\n"
-            f'[api]\nbase_url = "{fake.base_url}"\nmax_retries = 0\n'
-            "[budget]\nmax_concurrent_tasks = 1\n"
-        )
+        write_one_slot_config(folder, fake.base_url)
         client = await start_server([folder])
         client.protocol.notify("delegate/setApiKey", {"key": KEY})
         editor = Editor(client, negotiated(client_name, client))
