@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 	  || { echo "note: CPU torch 2.13.0 not available; installing without the semantic embedder"; \
 	       $(BIN)/python -m pip install --quiet -e '.[dev]'; }
 	@touch $(STAMP)
+	@touch $(NATIVE)  # the editable install's build hook has just built it
 
 $(NATIVE): server/delegate/index/_textscan.c $(STAMP)
 	$(BIN)/python scripts/build_native.py

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from delegate.index.model import Chunk
-from delegate.index.vocabulary import GrowingInts, TokenizedTexts, Vocabulary
+from delegate.index.vocabulary import NATIVE, GrowingInts, TokenizedTexts, Vocabulary
 
 try:
     from delegate.index import _textscan
@@ -86,10 +86,9 @@ class HashingEmbedder:
 
     VERSION = 1
 
-    def __init__(self, dim: int = 512, *, native: bool | None = None) -> None:
+    def __init__(self, dim: int = 512, *, native: bool = NATIVE) -> None:
         self._dim = dim
-        self.vocabulary = Vocabulary() if native is None else Vocabulary(native=native)
-        self._native = self.vocabulary.native if native is None else native
+        self.vocabulary = Vocabulary(native=native)
         self._signed = GrowingInts()  # token id -> ±(bucket + 1)
         self._generation = self.vocabulary.generation
         # term frequency -> its weight 1 + ln(tf), computed by numpy (as the numpy path
@@ -140,7 +139,7 @@ class HashingEmbedder:
         if not len(tokenized.tokens):
             return np.zeros((n, dim), dtype=np.float32)
         signed = self._token_signs(tokenized.generation)
-        if self._native and _textscan is not None:
+        if self.vocabulary.native:
             return normalise_rows(self._hashed_counts(tokenized, signed))
         vocab = len(signed)
         text_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(tokenized.offsets))

@@ -143,7 +143,12 @@ class Vocabulary:
         per_word = list(map(run_tokens, words))
         tokens = list(chain.from_iterable(per_word))
         token_ids = self._token_ids
-        self._new_tokens(tokens)
+        # new tokens in first-seen order, numbered on from the known ones
+        new_tokens = list(filterfalse(token_ids.__contains__, dict.fromkeys(tokens)))
+        if new_tokens:
+            token_ids.update(zip(new_tokens, count(len(self.token_names))))
+            self.token_names.extend(new_tokens)
+            self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
         # each word's terms: "".join over map(term of, its tokens), without a Python loop
         term_of = self._token_terms.__getitem__
         self._word_terms.extend(map("".join, map(map, repeat(term_of), per_word)))
@@ -152,15 +157,6 @@ class Vocabulary:
         self._word_len.extend(lens)
         ids = np.fromiter(map(token_ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         self._word_tokens.extend(ids)
-
-    def _new_tokens(self, tokens: list[str]) -> None:
-        """Numbers the tokens not seen before (in first-seen order) and stems them."""
-        token_ids = self._token_ids
-        new_tokens = list(filterfalse(token_ids.__contains__, dict.fromkeys(tokens)))
-        if new_tokens:
-            token_ids.update(zip(new_tokens, count(len(self.token_names))))
-            self.token_names.extend(new_tokens)
-            self._token_terms.update(zip(new_tokens, fts_terms(new_tokens), strict=True))
 
     def __len__(self) -> int:
         """How many distinct words the vocabulary holds."""
