@@ -1,0 +1,69 @@
+/** Entry point: builds the parts and wires their events together; logic lives in the modules. */
+
+import * as vscode from "vscode";
+
+import { askTaskText, registerCommands } from "./commands";
+import { TaskNotifier } from "./notifications";
+import { PendingDecorations, ProposalCache, SCHEME } from "./review";
+import { ServerConnection } from "./server";
+import { StatusItem } from "./status";
+import { TaskTable } from "./taskModel";
+import { TasksView } from "./tasksView";
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const server = new ServerConnection(context.secrets, () => Promise.resolve(askTaskText()));
+  const tasks = new TaskTable();
+  const cache = new ProposalCache(server);
+  const view = new TasksView(tasks, cache);
+  const decorations = new PendingDecorations(cache);
+  const notifier = new TaskNotifier(cache);
+  const status = new StatusItem(server, tasks, cache);
+  const refresh = (): void => {
+    view.refresh();
+    decorations.update();
+    status.render();
+  };
+  let typing: ReturnType<typeof setTimeout> | undefined;
+
+  server.onTaskChanged((change) => {
+    tasks.update(change);
+    notifier.handle(change);
+    if (change.proposalVersion !== undefined || change.hunkStates !== undefined) {
+      void cache.refresh(change.taskId);
+    }
+    refresh();
+    void status.refresh();
+  });
+  server.onStarted(() => void cache.refreshAll());
+  context.subscriptions.push(
+    server,
+    cache,
+    view,
+    decorations,
+    status,
+    cache.onDidRefresh(refresh),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, cache),
+    vscode.window.createTreeView("delegate.tasks", { treeDataProvider: view, showCollapseAll: true }),
+    vscode.window.onDidChangeVisibleTextEditors(() => decorations.update()),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document.uri.scheme !== "file" || event.contentChanges.length === 0) {
+        return;
+      }
+      clearTimeout(typing);
+      typing = setTimeout(() => void cache.refreshFile(event.document.uri), 300);
+    }),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration("delegate.server")) {
+        await server.restart();
+      } else if (event.affectsConfiguration("delegate")) {
+        await server.settingsChanged();
+      }
+    }),
+    ...registerCommands({ server, cache, tasks, secrets: context.secrets, refresh }),
+  );
+  await server.start();
+}
+
+export function deactivate(): Thenable<void> | undefined {
+  return undefined;
+}
