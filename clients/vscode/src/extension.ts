@@ -10,7 +10,7 @@ import { StatusItem } from "./status";
 import { TaskTable } from "./taskModel";
 import { TasksView } from "./tasksView";
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): Promise<void> {
   const server = new ServerConnection(context.secrets, () => Promise.resolve(askTaskText()));
   const tasks = new TaskTable();
   const cache = new ProposalCache(server);
@@ -53,7 +53,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       typing = setTimeout(() => void cache.refreshFile(event.document.uri), 300);
     }),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
+      server.note(`configuration changed (delegate: ${event.affectsConfiguration("delegate")})`);
       if (event.affectsConfiguration("delegate.server")) {
+        server.note("delegate.server.* changed: restarting the server");
         await server.restart();
       } else if (event.affectsConfiguration("delegate")) {
         await server.settingsChanged();
@@ -61,7 +63,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     ...registerCommands({ server, cache, tasks, secrets: context.secrets, refresh }),
   );
-  await server.start();
+  // activation ends at once; the server's start shows in the status item and the log
+  void server.start();
+  return Promise.resolve();
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -64,6 +64,7 @@ export class ServerConnection implements vscode.Disposable {
   private readonly taskListeners: Array<(change: TaskChanged) => void> = [];
   private readonly startListeners: Array<() => void> = [];
   private readonly log: vscode.LogOutputChannel;
+  private restarting: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -78,6 +79,10 @@ export class ServerConnection implements vscode.Disposable {
 
   onStarted(listener: () => void): void {
     this.startListeners.push(listener);
+  }
+
+  note(message: string): void {
+    this.log.info(message);
   }
 
   showLogs(): void {
@@ -186,9 +191,14 @@ export class ServerConnection implements vscode.Disposable {
     }
   }
 
-  async restart(): Promise<boolean> {
-    await this.stop();
-    return this.start();
+  /** Restarts one after the other, so two quick restarts never leave two servers running. */
+  restart(): Promise<boolean> {
+    const next = this.restarting.then(async () => {
+      await this.stop();
+      return this.start();
+    });
+    this.restarting = next.catch(() => false);
+    return next;
   }
 
   /** Tell the server its settings changed (without the client-only `server.*` keys). */
