@@ -50,7 +50,9 @@ export function reviewTarget(arg: unknown): ReviewTarget {
       const ref = parseProposalUri(str("path")!, str("query") ?? "");
       return ref ? { taskId: ref.taskId, path: ref.path } : {};
     }
-    return { uri: String(arg) };
+    // the multi-file diff editor's title bar hands over its own `multi-diff-editor:` URI,
+    // which names no file: the command then asks which one
+    return value.scheme === "file" ? { uri: String(arg) } : {};
   }
   return { taskId: str("taskId"), uri: str("uri"), path: str("path"), hunkId: str("hunkId") };
 }

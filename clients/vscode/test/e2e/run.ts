@@ -173,6 +173,12 @@ async function answerInput(page: Page, text: string): Promise<void> {
 }
 
 async function openFile(page: Page, name: string): Promise<void> {
+  const tab = page.locator(".tabs-container .tab", { hasText: new RegExp(`^\\s*${name.replace(".", "\\.")}\\s*$`) });
+  if ((await tab.count()) > 0) {
+    await tab.first().click();
+    await page.locator(`.tabs-container .tab.active`, { hasText: name }).waitFor({ timeout: 10_000 });
+    return;
+  }
   await page.keyboard.press("Control+P");
   const input = await quickInput(page);
   await input.fill(name);

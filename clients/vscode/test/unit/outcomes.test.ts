@@ -66,6 +66,10 @@ test("review decisions map to the server's commands with the right argument", ()
   const side = reviewTarget({ scheme: "delegate-proposal", path: "/t/src/b.py", query: "side=proposed" });
   assert.deepEqual(decisionCommand("accept", "file", side), { command: "delegate.acceptFile", argument: { taskId: "t", path: "src/b.py" } });
   assert.deepEqual(decisionCommand("accept", "hunk", side), { missing: "hunkId" });
+  const multiDiff = { scheme: "multi-diff-editor", path: "540.1496", query: "", toString: () => "multi-diff-editor:540.1496" };
+  assert.deepEqual(reviewTarget(multiDiff), {});
+  const file = { scheme: "file", path: "/work/app/a.py", query: "", toString: () => "file:///work/app/a.py" };
+  assert.deepEqual(reviewTarget(file), { uri: "file:///work/app/a.py" });
   assert.deepEqual(decisionCommand("accept", "file", {}), { missing: "taskId" });
   assert.deepEqual(decisionCommand("reject", "file", { taskId: "t" }), { missing: "file" });
 });
