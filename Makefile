@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest vscode-test bench clean venv
 
 venv: $(STAMP)
 
@@ -41,7 +41,12 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(NATIVE)
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+# the VS Code extension: Node, Debian packages and npm packages when missing, then eslint,
+# tsc, unit tests, the .vsix and the end-to-end test in code-server (clients/vscode/README.md)
+vscode-test: $(STAMP) $(NATIVE)
+	PYTHON=$(abspath $(BIN)/python) bash clients/vscode/scripts/check.sh
+
+test: lint typecheck pytest vscode-test
 
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/python bench/index.py

@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 
 import { askTaskText, registerCommands } from "./commands";
 import { TaskNotifier } from "./notifications";
+import { TASKS, type TaskChanged } from "./protocol";
 import { PendingDecorations, ProposalCache, SCHEME } from "./review";
 import { ServerConnection } from "./server";
 import { StatusItem } from "./status";
@@ -25,8 +26,25 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
   };
   let typing: ReturnType<typeof setTimeout> | undefined;
 
+  const loadTasks = async (): Promise<void> => {
+    try {
+      const listed = await server.request<{ tasks: TaskChanged[] }>(TASKS, {});
+      for (const record of listed.tasks ?? []) {
+        tasks.update(record);
+      }
+      refresh();
+    } catch {
+      // an older server without delegate/tasks: the notifications alone fill the table
+    }
+  };
+
   server.onTaskChanged((change) => {
+    const known = tasks.get(change.taskId)?.instruction !== undefined;
     tasks.update(change);
+    if (!known) {
+      // a task started elsewhere (a code action, another client): its record names it
+      void loadTasks();
+    }
     notifier.handle(change);
     if (change.proposalVersion !== undefined || change.hunkStates !== undefined) {
       void cache.refresh(change.taskId);
@@ -34,7 +52,10 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
     refresh();
     void status.refresh();
   });
-  server.onStarted(() => void cache.refreshAll());
+  server.onStarted(() => {
+    void cache.refreshAll();
+    void loadTasks();
+  });
   context.subscriptions.push(
     server,
     cache,

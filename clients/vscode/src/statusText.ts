@@ -46,9 +46,3 @@ export function statusSummary(
     busy,
   };
 }
-
-/** Indexing progress as the server reports it in `$/progress` messages, e.g. "312/1665 files". */
-export function indexingText(message: string): string | undefined {
-  const match = /(\d+)\s*\/\s*(\d+)/.exec(message);
-  return match ? `Indexing ${count(Number(match[1]))}/${count(Number(match[2]))} files` : undefined;
-}

@@ -104,6 +104,7 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
 
 async function screenshot(page: Page, name: string): Promise<string> {
   shot += 1;
+  await page.waitForTimeout(400); // let notifications finish sliding in
   const file = path.join(OUTPUT, `${String(shot).padStart(2, "0")}-${name}.png`);
   await page.screenshot({ path: file });
   return file;
@@ -381,6 +382,12 @@ interface Setup {
 async function scenario(page: Page, setup: Setup): Promise<void> {
   const { ws } = setup;
   await openWorkbench(page, setup.url);
+
+  await step(page, "extension-installed", async () => {
+    await page.locator(".activitybar .action-item a[aria-label^='Extensions']").first().click();
+    await page.keyboard.type("@installed delegate");
+    await page.locator(".extensions-viewlet .monaco-list-row", { hasText: "Delegate" }).first().waitFor();
+  });
 
   await step(page, "server-starts", async () => {
     await page.locator(".activitybar .action-item a[aria-label^='Delegate']").first().click();
