@@ -51,6 +51,35 @@ local function failures()
     instruction = tasks[#tasks].instruction,
     status = require('delegate').status(),
   })
+  -- the other subcommands: the task list (open a trace), cancel with nothing running,
+  -- reindex, the log
+  local picked = {}
+  vim.ui.select = function(items, opts, on_choice)
+    local labels = {}
+    for _, item in ipairs(items) do
+      table.insert(labels, opts.format_item and opts.format_item(item) or item)
+    end
+    table.insert(picked, { prompt = opts.prompt, items = labels })
+    on_choice(opts.format_item and items[1] or 'open trace')
+  end
+  vim.cmd('Delegate tasks')
+  S.wait_for('the trace to open', function() return vim.api.nvim_buf_get_name(0):find('trace.jsonl', 1, true) end)
+  local trace = vim.api.nvim_buf_get_name(0)
+  vim.cmd('close')
+  before = S.last_notice()
+  vim.cmd('Delegate cancel')
+  S.wait_for('the cancel answer', function() return S.notice('no task is running', before) end)
+  vim.cmd('Delegate reindex')
+  S.wait_for('the reindex answer', function() return S.notice('rebuilding the index of 1 folder', before) end)
+  vim.cmd('Delegate log')
+  table.insert(report.steps, {
+    name = 'subcommands',
+    picked = picked,
+    trace = trace,
+    log = vim.api.nvim_buf_get_name(0),
+    log_lines = #vim.api.nvim_buf_get_lines(0, 0, -1, false),
+  })
+
   local shown = {}
   for _, n in ipairs(require('delegate.progress').history) do
     table.insert(shown, n.message)

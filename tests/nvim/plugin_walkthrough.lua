@@ -118,6 +118,17 @@ local function walkthrough()
     list_is_current = vim.api.nvim_get_current_buf() == review.list_buf,
   })
 
+  -- current and proposed side by side (gd), closed again with q
+  press('gd')
+  local sides = {}
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local b = vim.api.nvim_win_get_buf(win)
+    table.insert(sides, { name = vim.api.nvim_buf_get_name(b), diff = vim.wo[win].diff, lines = lines(b) })
+  end
+  S.capture(captures, '02b-side-by-side', vim.list_extend(vim.list_extend({}, sides[1].lines), { '-----', unpack(sides[2].lines) }))
+  press('q')
+  step('side by side', { sides = sides, back = vim.api.nvim_get_current_buf() == review.list_buf })
+
   -- the new file under the cursor: its text in the inline diff
   go_to(review, 'retry.py', 1)
   step('created file', { inline = S.capture(captures, '03-inline-retry', S.render(review.diff_buf)) })

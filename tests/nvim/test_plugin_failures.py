@@ -60,6 +60,17 @@ def test_missing_key_and_unreachable_model_are_told(
     assert notice.startswith("Delegate: model unreachable (Anthropic API unavailable")
     assert notice.endswith("— check api.baseUrl and the network, :Delegate log")
 
+    assert unreachable["status"] == "Delegate"  # nothing running, nothing to review
+
+    # :Delegate tasks lists both tasks, newest first, then offers what to do
+    others = step(report, "subcommands")
+    tasks, actions = others["picked"]
+    assert [label.split(" (")[0].split()[-1] for label in tasks["items"]] == ["action", "hello"]
+    assert actions["items"] == ["review", "revise", "open trace"]
+    assert others["trace"].endswith("/trace.jsonl") and "/.delegate/runs/" in others["trace"]
+    assert others["log"] == str(folder / ".delegate" / "logs" / "server.log")
+    assert others["log_lines"] > 0
+
     assert KEY not in run.output
     for path in (folder / ".delegate").rglob("*"):
         if path.is_file():

@@ -100,6 +100,14 @@ def test_first_task_review_and_tests_in_neovim(tmp_path: Path) -> None:
     assert '-|    return "Hello, " + name  [pending] ' in "\n".join(review["inline"])
     assert ' ┆+     return f"Hello, {name}!"' in review["inline"]
 
+    # side by side: the current text and the proposed one, in diff mode
+    sides = step(report, "side by side")
+    current, proposed = sides["sides"]
+    assert current["name"].endswith("/current/" + f"{ready['task']['taskId']}/greet.py")
+    assert current["diff"] and proposed["diff"] and sides["back"]
+    assert current["lines"] == greet_before.rstrip("\n").split("\n")
+    assert '    return f"Hello, {name}!"' in proposed["lines"]
+
     # the new file's text, before anything is accepted
     created = step(report, "created file")["inline"]
     assert created[0].startswith(" |retry.py — new file")

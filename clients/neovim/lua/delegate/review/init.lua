@@ -239,7 +239,7 @@ function M.side_by_side(review)
   vim.bo[left].syntax = syntax
   vim.wo.winbar = ' current: ' .. (text.value(file.oldPath) or file.path)
   vim.cmd('diffthis')
-  vim.cmd('vsplit')
+  vim.cmd('rightbelow vsplit')
   local right = scratch(string.format('delegate://proposed/%s/%s', review.task_id, file.path))
   vim.api.nvim_win_set_buf(0, right)
   set_lines(right, proposed)
