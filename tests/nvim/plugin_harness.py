@@ -63,8 +63,13 @@ def run_driver(
     base_url: str,
     captures: Path,
     api_key: str | None,
+    extra_args: list[str] | None = None,
+    clean: bool = False,
 ) -> Run:
-    """Run the Lua ``driver`` against ``folder``; print Neovim's output and logs."""
+    """Run the Lua ``driver`` against ``folder``; print Neovim's output and logs.
+
+    ``clean``: the driver runs in a Neovim without the user's init (it starts its own
+    Neovim with it); ``extra_args`` follow the driver's usual three arguments."""
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
     env.update(
@@ -85,8 +90,10 @@ def run_driver(
         shutil.rmtree(captures)
     captures.mkdir(parents=True)
     out = tmp_path / "report.json"
-    command = [nvim, "--headless", "-u", str(INIT), "-n", "-i", "NONE"]
+    init = ["--clean", "-u", "NONE"] if clean else ["-u", str(INIT)]
+    command = [nvim, "--headless", *init, "-n", "-i", "NONE"]
     command += ["-l", str(HERE / driver), str(folder), str(out), str(captures)]
+    command += extra_args or []
     proc = subprocess.Popen(
         command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

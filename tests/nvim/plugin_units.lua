@@ -256,8 +256,12 @@ end)
 case('listing: the key hint follows the keymaps; disabled keys are left out', function()
   local keys = vim.deepcopy(config.defaults.keymaps)
   keys.side_by_side = false
+  eq({ ']h/[h next/previous · ga/gr accept/reject hunk · gA/gR file', 'gd side by side · gs summary · gv revise · R refresh · q close' },
+    listing.key_hint(config.defaults.keymaps))
+  keys.prev_hunk, keys.reject_file = false, false
   local view = listing.build(PROPOSAL, keys)
-  eq(']h next · ga accept · gr reject · gA accept file · gR reject file · gs summary · gv revise · q close', view.lines[3])
+  eq(']h next · ga/gr accept/reject hunk · gA accept file', view.lines[3])
+  eq('gs summary · gv revise · R refresh · q close', view.lines[4])
   eq('      next: gv to revise with feedback, gr to reject it', view.lines[#view.lines])
 end)
 

@@ -32,6 +32,10 @@ vim.api.nvim_create_autocmd('LspProgress', {
   group = group,
   callback = function(ev)
     if ev.data and is_delegate(ev.data.client_id) then
+      local value = ev.data.params and ev.data.params.value or {}
+      if value.kind == 'begin' and tostring(value.title):find('indexing', 1, true) then
+        require('delegate.client').mark_ready(ev.data.client_id) -- indexing starts after the settings
+      end
       require('delegate.progress').on_progress(ev.data.params)
     end
   end,

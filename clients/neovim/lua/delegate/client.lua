@@ -26,12 +26,12 @@ local waiting = {} ---@type table<integer, function[]>
 --- How long to wait for the server's "ready" before sending anyway.
 M.READY_TIMEOUT_MS = 10000
 
---- The server logs "Delegate ready: …" once it has read the editor's settings and opened
---- its folders; a task sent before that would run with the default settings.
+--- The server has read the editor's settings: it logs "Delegate ready: …" then (when its
+--- log level lets that line through), and it starts indexing only after reading them. A
+--- task sent before that would run with the default settings (api.baseUrl included).
 ---@param client_id integer
----@param message string|nil a `window/logMessage` text
-function M.saw_log(client_id, message)
-  if ready[client_id] or type(message) ~= 'string' or not message:find('Delegate ready', 1, true) then
+function M.mark_ready(client_id)
+  if ready[client_id] then
     return
   end
   ready[client_id] = true
@@ -39,6 +39,15 @@ function M.saw_log(client_id, message)
     fn()
   end
   waiting[client_id] = nil
+end
+
+--- A `window/logMessage` of the server: "Delegate ready" marks it ready.
+---@param client_id integer
+---@param message string|nil
+function M.saw_log(client_id, message)
+  if type(message) == 'string' and message:find('Delegate ready', 1, true) then
+    M.mark_ready(client_id)
+  end
 end
 
 --- Run `fn` once the server is ready (at once when it is, or after READY_TIMEOUT_MS).

@@ -25,7 +25,7 @@ local M = {}
 
 ---@class delegate.ReviewOptions
 ---@field layout "tab"|"vertical"|"horizontal" Where the review opens: a new tab page, or a split of the current window.
----@field list_width integer   Width of the file list in the tab and vertical layouts.
+---@field list_width integer   Least width of the file list in the tab and vertical layouts (it grows to fit its lines, up to half the screen).
 
 ---@class delegate.Options
 ---@field cmd string[]|nil        Server command when nothing else sets it (default `{ "delegate", "serve" }`).

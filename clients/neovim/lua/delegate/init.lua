@@ -52,11 +52,32 @@ function M.status()
 end
 
 local attached = {} ---@type table<integer, boolean>
+local counted = {} ---@type table<integer, boolean>
+
+--- Learn the open hunks of proposals made before this Neovim started (for `status()`).
+local function count_open_hunks(client)
+  if counted[client.id] then
+    return
+  end
+  counted[client.id] = true
+  require('delegate.client').when_ready(client, function()
+    client:request('delegate/proposals', {}, function(err, result)
+      for _, proposal in ipairs(not err and result and result.proposals or {}) do
+        require('delegate.tasks').update({ taskId = proposal.taskId, openHunks = proposal.openHunks })
+      end
+      vim.cmd.redrawstatus({ bang = true })
+    end)
+  end)
+end
 
 --- Called on LspAttach of the Delegate client: keep code lenses asked for in `bufnr`.
 ---@param bufnr integer
 ---@param client_id integer
 function M.attach(bufnr, client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+  if client then
+    count_open_hunks(client)
+  end
   if attached[bufnr] or not require('delegate.config').get().codelens then
     return
   end

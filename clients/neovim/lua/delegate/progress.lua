@@ -64,6 +64,9 @@ function M.on_progress(params)
     titles[token] = nil
     last_report[token] = nil
   end
+  if value.kind ~= 'report' then
+    vim.schedule(function() vim.cmd('redrawstatus!') end) -- status() changed
+  end
   if not progress_wanted() then
     return
   end
@@ -135,6 +138,7 @@ function M.on_task_changed(params, client)
   local known = tasks.get(params.taskId)
   local state_before = known and known.state
   tasks.update(params)
+  vim.schedule(function() vim.cmd('redrawstatus!') end) -- status() changed
   local key = new_proposal(params)
   if key then
     announced[key] = true

@@ -349,7 +349,13 @@ local function layout(review)
     vim.cmd('aboveleft split')
   else
     vim.cmd('topleft vsplit')
-    vim.api.nvim_win_set_width(0, options.list_width)
+    -- wide enough for the hunk lines, up to half the screen
+    local longest = 0
+    for _, line in ipairs(listing.build(review.proposal, config.get().keymaps).lines) do
+      longest = math.max(longest, vim.fn.strdisplaywidth(line))
+    end
+    local width = math.max(options.list_width, math.min(longest + 1, math.floor(vim.o.columns / 2)))
+    vim.api.nvim_win_set_width(0, width)
   end
   review.list_win = vim.api.nvim_get_current_win()
   vim.api.nvim_win_set_buf(review.list_win, review.list_buf)

@@ -78,26 +78,37 @@ local function where(hunk)
   return string.format('was line %d', (hunk.baseStart or 0) + 1)
 end
 
---- The keys, as the review's second line shows them.
+--- The keys, as the review's hint lines show them: pairs first ("]h/[h next/previous"),
+--- then the single keys. Disabled keys are left out.
 ---@param keymaps table
----@return string
+---@return string[]
 function M.key_hint(keymaps)
-  local parts = {}
-  local function add(name, words)
-    if keymaps[name] then
-      table.insert(parts, keymaps[name] .. ' ' .. words)
+  local function pair(a, b, words)
+    local keys = vim.tbl_filter(function(k) return k end, { keymaps[a], keymaps[b] })
+    if #keys == 0 then
+      return nil
     end
+    return table.concat(keys, '/') .. ' ' .. (#keys == 2 and words[1] or (keymaps[a] and words[2] or words[3]))
   end
-  add('next_hunk', 'next')
-  add('accept_hunk', 'accept')
-  add('reject_hunk', 'reject')
-  add('accept_file', 'accept file')
-  add('reject_file', 'reject file')
-  add('side_by_side', 'side by side')
-  add('summary', 'summary')
-  add('revise', 'revise')
-  add('close', 'close')
-  return table.concat(parts, ' · ')
+  local function single(name, words)
+    return keymaps[name] and (keymaps[name] .. ' ' .. words) or nil
+  end
+  local function join(parts)
+    return table.concat(vim.tbl_filter(function(p) return p end, parts), ' · ')
+  end
+  local moves = join({
+    pair('next_hunk', 'prev_hunk', { 'next/previous', 'next', 'previous' }),
+    pair('accept_hunk', 'reject_hunk', { 'accept/reject hunk', 'accept hunk', 'reject hunk' }),
+    pair('accept_file', 'reject_file', { 'file', 'accept file', 'reject file' }),
+  })
+  local views = join({
+    single('side_by_side', 'side by side'),
+    single('summary', 'summary'),
+    single('revise', 'revise'),
+    single('refresh', 'refresh'),
+    single('close', 'close'),
+  })
+  return vim.tbl_filter(function(line) return line ~= '' end, { moves, views })
 end
 
 ---@param proposal table the answer to `delegate/proposal`
@@ -146,8 +157,8 @@ function M.build(proposal, keymaps)
     nil,
     { { 0, nil, 'Comment' } }
   )
-  if keymaps then
-    add(M.key_hint(keymaps), nil, { { 0, nil, 'Comment' } })
+  for _, hint in ipairs(keymaps and M.key_hint(keymaps) or {}) do
+    add(hint, nil, { { 0, nil, 'Comment' } })
   end
   for fi, file in ipairs(files) do
     add('')
