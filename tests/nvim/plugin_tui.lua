@@ -57,18 +57,23 @@ local function tui()
   wait_screen('Delegate: 4 hunks to review')
   table.insert(report.steps, { name = 'attached', screen = S.capture(captures, '01-editor', screen()) })
 
+  -- in the ordinary buffer: accept the hunk under the cursor
+  type_keys('5G:Delegate accept<CR>')
+  wait_screen('Accept file (1 hunk)')
+  table.insert(report.steps, { name = 'accepted in the buffer', screen = S.capture(captures, '01b-accepted-in-buffer', screen()) })
+
   type_keys(':Delegate review<CR>')
   wait_screen('[pending]')
   wait_screen('greet.py — inline diff')
   table.insert(report.steps, { name = 'review', screen = S.capture(captures, '02-review', screen()) })
 
-  type_keys(']h]h]h')
+  type_keys(']h]h')
   wait_screen('retry.py — inline diff')
   table.insert(report.steps, { name = 'new file', screen = S.capture(captures, '03-new-file', screen()) })
 
   type_keys('gA')
   wait_screen('A retry.py  (new file, 1 hunk: 1 applied)')
-  wait_screen('Delegate: 3 hunks to review')
+  wait_screen('Delegate: 2 hunks to review')
   table.insert(report.steps, { name = 'accepted', screen = S.capture(captures, '04-accepted', screen()) })
   type_keys('q:wall<CR>:qa!<CR>')
   S.wait_for('the inner Neovim to quit', function() return report.exit ~= nil end)

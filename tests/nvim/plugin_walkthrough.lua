@@ -177,6 +177,21 @@ local function walkthrough()
     lenses = lens_titles(greet),
   })
 
+  -- revise it with feedback (gv): the revision is the proposal's version 2
+  local asked = {}
+  vim.ui.input = function(opts, on_confirm)
+    table.insert(asked, opts.prompt)
+    on_confirm('keep my exclamation marks, drop the comment')
+  end
+  before = S.last_notice()
+  press('gv')
+  S.wait_for('the revision', function() return review.proposal.version == 2 end)
+  step('revised', {
+    asked = asked,
+    notice = S.notice('Delegate: revising', before).message,
+    list = S.capture(captures, '08-review-revised', S.render(review.list_buf)),
+  })
+
   vim.cmd('silent wall')
   local buffers = { ['greet.py'] = lines(greet) }
   if retry ~= -1 then
@@ -202,7 +217,7 @@ local function walkthrough()
 
   -- :checkhealth delegate
   vim.cmd('checkhealth delegate')
-  step('health', { lines = S.capture(captures, '08-checkhealth', lines(0)) })
+  step('health', { lines = S.capture(captures, '09-checkhealth', lines(0)) })
 end
 
 S.run(walkthrough, report, out_path)

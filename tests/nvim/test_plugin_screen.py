@@ -55,14 +55,19 @@ def test_review_on_a_terminal_screen(tmp_path: Path) -> None:
     editor = step(report, "attached")["screen"]
     assert "Delegate: 4 hunks to review" in editor[-2]  # the statusline: status()
 
+    in_buffer = step(report, "accepted in the buffer")["screen"]
+    assert any('return f"Hello, {name}!"' in line for line in in_buffer)
+    assert "Delegate: 3 hunks to review" in in_buffer[-2]
+
     review = "\n".join(step(report, "review")["screen"])
     for shown in ("M greet.py  (modified", "M util.py  (modified", "A retry.py  (new file"):
         assert shown in review
-    assert '+     return f"Hello, {name}!"' in review  # a virtual line, on screen
+    assert "  [applied]    was line 5" in review
+    assert "+     return greet(name).upper()" in review  # a virtual line, on screen
 
     new_file = "\n".join(step(report, "new file")["screen"])
     assert "+ def retry(fn, times=3):" in new_file and "+     return fn()" in new_file
 
     accepted = step(report, "accepted")["screen"]
-    assert "Delegate: 3 hunks to review" in accepted[-2]
+    assert "Delegate: 2 hunks to review" in accepted[-2]
     assert (folder / "retry.py").read_text() == RETRY

@@ -55,6 +55,11 @@ SCRIPT = [
     ),
     Reply([tool_use("finish", {"summary": SUMMARY})]),
     APPROVE,
+    # gv: the revision, on the buffer as the user left it
+    Reply([text("Plan: keep the user's marks, drop the comment.")]),
+    Reply([edit("greet.py", 'upper() + "!!"  # mine', 'upper() + "!!"')]),
+    Reply([tool_use("finish", {"summary": "shout() keeps its marks"})]),
+    APPROVE,
     # :Delegate tests on shout()
     Reply([create("tests/test_greet_generated.py", GENERATED)]),
     Reply([tool_use("finish", {"summary": "a test for shout"})]),
@@ -133,6 +138,14 @@ def test_first_task_review_and_tests_in_neovim(tmp_path: Path) -> None:
     assert "      + " + "    return greet(name).upper()" in conflict
     assert "why: the lines it changes" in conflict and "next: gv to revise" in conflict
 
+    # revised with feedback: version 2 proposes the change to the user's line
+    revised = step(report, "revised")
+    assert revised["asked"] == ["What should change? "]
+    assert revised["notice"].startswith("Delegate: revising ")
+    listing = "\n".join(revised["list"])
+    assert "version 2 · 1 hunk in 1 file · 1 pending" in listing
+    assert '-1 +1  return greet(name).upper() + "!!"' in listing
+
     # written: what was accepted and typed is on disk, the rejected file untouched
     written = step(report, "written")
     assert not written["util_loaded"]
@@ -148,7 +161,9 @@ def test_first_task_review_and_tests_in_neovim(tmp_path: Path) -> None:
     assert (folder / "retry.py").read_text() == RETRY
     store = ProposalStore(folder)
     task_id = ready["task"]["taskId"]
-    states = {fp.path: [h.state for h in fp.hunks] for fp in store.get(task_id).files}  # type: ignore[union-attr]
+    first = store.get(task_id, 1)
+    assert first is not None
+    states = {fp.path: [h.state for h in fp.hunks] for fp in first.files}
     assert states == {
         "greet.py": ["applied", "conflicted"],
         "util.py": ["rejected"],
