@@ -1,6 +1,7 @@
 --- `:Delegate` — one command with subcommands, and its completion.
 ---
 ---   :Delegate {task}             delegate a task (a visual range is its focus; no text: asked)
+---   :Delegate task {task}        the same, for a text that starts with a subcommand's name
 ---   :Delegate tests [notes]      generate tests for the range or the function under the cursor
 ---   :Delegate tasks              pick a task: review, revise, cancel, open its trace
 ---   :Delegate review [task]      open the review of a proposal
@@ -242,6 +243,24 @@ M.subcommands = {
   key = function(client) M.ask_key(client) end,
 }
 
+--- `:Delegate task {text}`: always a task, for a text that starts with a subcommand's name.
+M.subcommands.task = function(client, rest, opts)
+  M.start_task_here(client, rest, opts)
+end
+
+--- Start a task in the current buffer, on the command's range when it has one.
+---@param client vim.lsp.Client
+---@param text string
+---@param opts delegate.CommandArgs
+function M.start_task_here(client, text, opts)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local argument = { uri = vim.uri_from_bufnr(bufnr), text = text }
+  if opts.range > 0 then
+    argument.range = M.lines_range(bufnr, opts.line1, opts.line2, client.offset_encoding)
+  end
+  M.start_task(client, argument)
+end
+
 --- Run `:Delegate` with the user command's `opts`.
 ---@param opts delegate.CommandArgs
 function M.run(opts)
@@ -255,12 +274,7 @@ function M.run(opts)
   if sub then
     return sub(client, vim.trim(rest or ''), opts)
   end
-  local bufnr = vim.api.nvim_get_current_buf()
-  local argument = { uri = vim.uri_from_bufnr(bufnr), text = args }
-  if opts.range > 0 then
-    argument.range = M.lines_range(bufnr, opts.line1, opts.line2, client.offset_encoding)
-  end
-  M.start_task(client, argument)
+  M.start_task_here(client, args, opts)
 end
 
 --- Completion of `:Delegate`: subcommands first, then each one's arguments.
