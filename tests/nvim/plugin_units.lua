@@ -316,6 +316,43 @@ case('progress line', function()
   eq('Delegate: fix — done', notices.progress('Delegate: fix', { kind = 'end', message = 'done', percentage = 100 }))
 end)
 
+-- progress notices: throttled per token, begin and end always shown -----------------------
+case('progress reports are throttled per token; begin and end always show', function()
+  config.set({ notify = { throttle_ms = 600000 } })
+  local progress = require('delegate.progress')
+  local shown = function() return #progress.history end
+  local before = shown()
+  progress.on_progress({ token = 'a', value = { kind = 'begin', title = 'Delegate: indexing ws', percentage = 0 } })
+  progress.on_progress({ token = 'a', value = { kind = 'report', percentage = 10, message = '1/9' } })
+  progress.on_progress({ token = 'b', value = { kind = 'begin', title = 'Delegate: fix it' } })
+  progress.on_progress({ token = 'a', value = { kind = 'report', percentage = 20, message = '2/9' } })
+  eq('indexing 20%', progress.indexing())
+  progress.on_progress({ token = 'a', value = { kind = 'end', message = 'Indexed 9 files' } })
+  eq(nil, progress.indexing())
+  local messages = {}
+  for i = before + 1, shown() do
+    table.insert(messages, progress.history[i].message)
+  end
+  eq({ 'Delegate: indexing ws: 0%', 'Delegate: fix it', 'Delegate: indexing ws — Indexed 9 files' }, messages)
+  config.set(nil)
+end)
+
+case('a failed task is told once; a proposal made before a restart is not "ready"', function()
+  local progress = require('delegate.progress')
+  local before = #progress.history
+  local failed = { taskId = 't-fail', state = 'failed', message = 'Failed: No API key: set it.' }
+  progress.on_task_changed({ taskId = 't-fail', state = 'running', phase = 'planning' }, nil)
+  progress.on_task_changed(failed, nil)
+  progress.on_task_changed(failed, nil)
+  progress.on_task_changed({ taskId = 't-old', proposalVersion = 1, hunkStates = { applied = 1, pending = 2 }, openHunks = 2 }, nil)
+  local messages = {}
+  for i = before + 1, #progress.history do
+    table.insert(messages, progress.history[i].message)
+  end
+  eq({ 'Delegate: no API key — :Delegate key' }, messages)
+  eq(2, require('delegate.tasks').open_hunks())
+end)
+
 -- completion ----------------------------------------------------------------------------
 local commands = require('delegate.commands')
 case('completion: subcommands, then their arguments', function()

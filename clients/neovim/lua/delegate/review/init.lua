@@ -29,7 +29,9 @@ local ns = vim.api.nvim_create_namespace('delegate.review')
 ---@field list_win integer|nil
 ---@field diff_win integer|nil
 ---@field summary_win integer|nil
----@field shown_file integer|nil
+---@field summary_buf integer|nil
+---@field shown_file integer|nil index of the file in the inline diff
+---@field inline delegate.Inline|nil what the inline diff shows
 
 ---@type table<string, delegate.Review>
 M.open_reviews = {}
