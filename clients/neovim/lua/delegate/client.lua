@@ -130,7 +130,8 @@ end
 --- Ask for code lenses again in every loaded buffer the client is attached to (Neovim 0.11
 --- does not refresh them by itself after a change on the server's side).
 ---@param client vim.lsp.Client|nil
-function M.refresh_lenses(client)
+---@param again boolean|nil internal: the follow-up call
+function M.refresh_lenses(client, again)
   if not client or not require('delegate.config').get().codelens then
     return
   end
@@ -138,6 +139,11 @@ function M.refresh_lenses(client)
     if vim.api.nvim_buf_is_loaded(bufnr) then
       vim.lsp.codelens.refresh({ bufnr = bufnr })
     end
+  end
+  if not again then
+    -- Neovim skips a refresh while one is in flight, and that one may have been asked
+    -- before the decision: ask once more a little later
+    vim.defer_fn(function() M.refresh_lenses(client, true) end, 400)
   end
 end
 
