@@ -19,11 +19,13 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
+Autonomy = Literal["propose", "apply-when-green", "commit-when-green"]
+AUTONOMY_LEVELS: tuple[str, ...] = get_args(Autonomy)
 
 
 class _Section(BaseModel):
@@ -218,7 +220,7 @@ class Settings(_Section):
     tests: TestSettings = Field(default_factory=TestSettings, description="Test runs.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Workspace index.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="Task sandboxes.")
-    autonomy: Literal["propose", "apply-when-green", "commit-when-green"] = Field(
+    autonomy: Autonomy = Field(
         "propose",
         description=(
             "propose: every change waits for review. apply-when-green: a change is applied without "
