@@ -22,38 +22,14 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from tests.fakes.fake_anthropic import FakeAnthropic, RecordedRequest, Reply, Turn, text, tool_use
+from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.lsp.conftest import wait_for
 from tests.lsp.helpers import Editor, code_actions, command, negotiated, request, span
-from tests.ship.conftest import BASE, git
+from tests.ship.conftest import BASE, SUBJECT, agent, git
 
 pytestmark = pytest.mark.slow
 
 KEY = "sk-ant-api03-SHIP-E2E-KEY-0000"
-SUBJECT = "Double the steps of grow and scale"
-
-
-def edit(old: str, new: str) -> dict[str, Any]:
-    return tool_use(
-        "str_replace_based_edit_tool",
-        {"command": "str_replace", "path": "calc.py", "old_str": old, "new_str": new},
-    )
-
-
-def agent(request: RecordedRequest) -> Turn:
-    if "You write git commit messages" in request.system_text:
-        return Reply([text(f"{SUBJECT}\n\nShrink keeps its step of one.")])
-    if "You review a change" in request.system_text:
-        return Reply([text('{"approved": true, "notes": []}')])
-    turn = sum(1 for m in request.messages if m.get("role") == "assistant")
-    steps = [
-        Reply([text("Plan: every step becomes two")]),
-        Reply([edit("return x + 1", "return x + 2")]),
-        Reply([edit("return x - 1", "return x - 2")]),
-        Reply([edit("return x * 1", "return x * 2")]),
-        Reply([tool_use("finish", {"summary": "steps of two"})]),
-    ]
-    return steps[min(turn, len(steps) - 1)]
 
 
 def make_repo(tmp_path: Path, base_url: str) -> tuple[Path, Path]:

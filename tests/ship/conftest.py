@@ -13,10 +13,12 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from delegate.proposals import FileChange, Proposal, ProposalStore, build_proposal, set_states
+from tests.fakes.fake_anthropic import RecordedRequest, Reply, Turn, text, tool_use
 
 BASE = "".join(
     f"def {name}(x):\n    '''{name} of x.'''\n" + "    pass\n" * 6 + f"    return x {op} 1\n\n\n"
@@ -29,6 +31,7 @@ PROPOSED = (
 )
 NOTES = "# Notes\n\nWritten by the agent.\n"
 TASK = "t-20261202-ship01"
+SUBJECT = "Double the steps of grow and scale"
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
@@ -124,3 +127,27 @@ def snapshot(repo: Repo) -> dict[str, object]:
         "status": repo.git("status", "--porcelain=v1", "--untracked-files=all"),
         "worktrees": repo.git("worktree", "list", "--porcelain"),
     }
+
+
+def edit(old: str, new: str) -> dict[str, Any]:
+    return tool_use(
+        "str_replace_based_edit_tool",
+        {"command": "str_replace", "path": "calc.py", "old_str": old, "new_str": new},
+    )
+
+
+def agent(request: RecordedRequest) -> Turn:
+    """The fake model for a task that makes every step two, its verdict and commit message."""
+    if "You write git commit messages" in request.system_text:
+        return Reply([text(f"{SUBJECT}\n\nShrink keeps its step of one.")])
+    if "You review a change" in request.system_text:
+        return Reply([text('{"approved": true, "notes": []}')])
+    turn = sum(1 for m in request.messages if m.get("role") == "assistant")
+    steps = [
+        Reply([text("Plan: every step becomes two")]),
+        Reply([edit("return x + 1", "return x + 2")]),
+        Reply([edit("return x - 1", "return x - 2")]),
+        Reply([edit("return x * 1", "return x * 2")]),
+        Reply([tool_use("finish", {"summary": "steps of two"})]),
+    ]
+    return steps[min(turn, len(steps) - 1)]
