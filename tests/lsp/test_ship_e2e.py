@@ -133,6 +133,9 @@ async def test_accept_some_hunks_ship_and_push_through_the_gate(
         first, middle, last = [h["id"] for h in proposal["files"][0]["hunks"]]
         before = [t.title for t in await code_actions(client, uri, span(0))]
         assert not any("ship" in title for title in before)  # hunks still pending
+        early = await command(client, "delegate.ship", {"taskId": task})
+        assert early["refused"] == "pending_hunks" and "accept or reject them" in early["message"]
+        assert gate.asked == []
 
         for hunk in (first, last):
             await command(
@@ -201,3 +204,18 @@ async def test_commit_when_green_commits_unasked_and_still_asks_before_pushing(
     gates = [(r["answer"], r["by"]) for r in records if r["event"] == "gate"]
     assert gates == [("cancel", "user")]
     assert KEY not in json.dumps(records)
+
+
+@pytest.mark.parametrize("client_name", ["neovim"])
+async def test_a_tasks_own_apply_when_green_applies_without_committing(
+    start_server: Any, client_name: str, tmp_path: Path
+) -> None:
+    with FakeAnthropic(policy=agent) as fake:
+        session = await Session.start(start_server, client_name, tmp_path, fake.base_url, "Push")
+        task = await session.task(autonomy="apply-when-green")  # the folder says propose
+        await wait_for(lambda: session.editor.text(session.uri) == BASE.replace(" 1\n", " 2\n"))
+        await wait_for(lambda: finished(session.client, task))
+        proposal = await request(session.client, "delegate/proposal", {"taskId": task})
+    assert {h["state"] for f in proposal["files"] for h in f["hunks"]} == {"applied"}
+    assert git(session.work, "branch", "--format=%(refname:short)").split() == ["main"]
+    assert session.gate.asked == []

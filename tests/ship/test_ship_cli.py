@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from delegate.cli import main
-from delegate.proposals import FileChange, ProposalStore, build_proposal
+from delegate.proposals import FileChange, ProposalStore, build_proposal, set_states
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text
 from tests.ship.conftest import BASE, NOTES, TASK, Repo, git, proposal_with, snapshot
 
@@ -312,3 +312,20 @@ def test_refuses_an_accepted_hunk_that_does_not_fit_head(
     err = refused(repo.work, capsys)
     assert "do not apply to HEAD" in err and "commit those first" in err
     assert os.environ.get("ANTHROPIC_API_KEY") is None
+
+
+def test_a_workspace_folder_inside_the_repository_ships_its_own_paths(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    package = repo.work / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text("A = 1\n")
+    repo.git("add", "pkg/mod.py")
+    repo.git("commit", "--quiet", "-m", "pkg")
+    proposal = build_proposal(TASK, [FileChange("mod.py", "A = 1\n", "A = 2\n")])
+    ProposalStore(package).save(
+        set_states(proposal, "mod.py", [proposal.files[0].hunks[0].id], "applied")
+    )
+    assert ship(package, "--branch", "pkg-change") == 0
+    assert repo.git("show", "pkg-change:pkg/mod.py") == "A = 2"
+    assert repo.git("diff", "--name-only", "main", "pkg-change") == "pkg/mod.py"
