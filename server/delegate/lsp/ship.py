@@ -260,7 +260,12 @@ def ship_actions(ls: DelegateServer, params: types.CodeActionParams) -> list[typ
     actions = []
     for proposal in sorted(ready, key=lambda p: p.created_at, reverse=True)[:3]:
         record = ls.session.registry.get(proposal.task_id)
-        words = (record.instruction if record else proposal.summary) or proposal.task_id
+        words = (
+            (record.instruction if record else "")
+            or str(proposal.extra.get("instruction") or "")
+            or proposal.summary
+            or proposal.task_id
+        )
         short = words if len(words) <= 50 else words[:49] + "…"
         actions.append(
             types.CodeAction(

@@ -204,14 +204,13 @@ class Gate:
             f" and {len(self.files) - 8} more" if len(self.files) > 8 else ""
         )
         pr = (
-            f"a pull request with {self.forge.cli} into {self.base}"
+            f"{self.forge.cli} opens it into {self.base}"
             if self.forge_problem is None
-            else f"a link to open the pull request ({self.forge_problem})"
+            else f"you get a link ({self.forge_problem})"
         )
         return (
             f"Push branch {self.branch} to {self.remote.name} ({self.remote.push_url})?\n"
-            f"Commit: {self.subject}\nFiles: {files}\n"
-            f"Push and open PR also gives {pr}."
+            f"Commit: {self.subject}\nFiles: {files}\nPull request: {pr}"
         )
 
 
