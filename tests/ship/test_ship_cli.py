@@ -223,18 +223,22 @@ def test_the_model_writes_the_message_when_a_key_is_set(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     proposal_with(repo.work, {"0": "applied", "1": "applied", "2": "applied", "notes": "rejected"})
-    reply = "Double every step of grow, shrink and scale\n\nThe tests asked for steps of two.\n"
+    key = "sk-ant-api03-SHIP-TEST-KEY-0000"
+    reply = (
+        f"Double every step of grow, shrink and scale\n\nThe tests asked for steps of two.\n{key}\n"
+    )
     with FakeAnthropic(script=[Reply([text(reply)])]) as fake:
         (repo.work / ".delegate" / "config.toml").write_text(
             f'[api]\nbase_url = "{fake.base_url}"\nmax_retries = 0\n'
         )
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-api03-SHIP-TEST-KEY-0000")
+        monkeypatch.setenv("ANTHROPIC_API_KEY", key)
         assert ship(repo.work, "--branch", "feature/steps") == 0
         (request,) = fake.requests
     assert "return x + 2" in request.last_user_text()  # the diff went to the model
     message = repo.git("log", "-1", "--format=%B", "feature/steps")
     assert message.startswith("Double every step of grow, shrink and scale\n\nThe tests asked")
     assert message.rstrip().endswith(f"Delegate-Task: {TASK}")
+    assert key not in message and "[REDACTED]" in message  # an echoed key never leaves
     trace = (repo.work / ".delegate" / "runs" / TASK / "trace.jsonl").read_text()
     assert '"role": "ship"' in trace and "SHIP-TEST-KEY" not in trace
 

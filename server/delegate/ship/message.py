@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from delegate.agent.client import ModelClient, ModelError
+from delegate.agent.redact import Redactor
 from delegate.agent.trace import TraceWriter
 from delegate.agent.verify import unified_diff
 from delegate.proposals import FileChange
@@ -143,4 +144,5 @@ async def write_message(
         return template_message(info, changes)
     finally:
         await client.close()
-    return parse_reply(reply.text, info) or template_message(info, changes)
+    text = Redactor([api_key]).text(reply.text)  # the message is pushed: no secret in it
+    return parse_reply(text, info) or template_message(info, changes)
