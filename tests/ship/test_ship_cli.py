@@ -333,3 +333,27 @@ def test_a_workspace_folder_inside_the_repository_ships_its_own_paths(
     assert ship(package, "--branch", "pkg-change") == 0
     assert repo.git("show", "pkg-change:pkg/mod.py") == "A = 2"
     assert repo.git("diff", "--name-only", "main", "pkg-change") == "pkg/mod.py"
+
+
+def test_a_gitlab_remote_gets_its_merge_request_from_a_stand_in_glab(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proposal_with(
+        repo.work,
+        {"0": "applied", "1": "applied", "2": "applied", "notes": "applied"},
+        "Bump the steps to two",
+    )
+    repo.git("remote", "set-url", "origin", "git@gitlab.com:acme/calc.git")
+    repo.git("remote", "set-url", "--push", "origin", str(repo.remote))
+    record = tmp_path / "glab.jsonl"
+    monkeypatch.setenv("PATH", path_with(tmp_path, {"glab": GH}))
+    monkeypatch.setenv("GH_RECORD", str(record))
+    assert ship(repo.work, "--pr") == 0
+    calls = [json.loads(line)["args"] for line in record.read_text().splitlines()]
+    assert calls[0] == ["auth", "status"]
+    args = next(c for c in calls if c[:2] == ["mr", "create"])
+    assert args[args.index("--source-branch") + 1] == BRANCH
+    assert args[args.index("--target-branch") + 1] == "main"
+    assert args[args.index("--title") + 1] == "Bump the steps to two"
+    assert "## Verifier\n\napproved" in args[args.index("--description") + 1]
+    assert "Pull request: https://github.com/acme/calc/pull/7" in capsys.readouterr().out
