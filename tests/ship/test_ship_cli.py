@@ -135,9 +135,9 @@ def path_with(tmp_path: Path, tools: dict[str, str]) -> str:
     return str(bin_dir)
 
 
-def on_github(repo: Repo) -> None:
-    """Fetch from a GitHub address (for the compare URL), push to the local bare remote."""
-    repo.git("remote", "set-url", "origin", "git@github.com:acme/calc.git")
+def on_forge(repo: Repo, url: str = "git@github.com:acme/calc.git") -> None:
+    """Fetch from a forge's address (for the compare URL), push to the local bare remote."""
+    repo.git("remote", "set-url", "origin", url)
     repo.git("remote", "set-url", "--push", "origin", str(repo.remote))
 
 
@@ -145,7 +145,7 @@ def test_without_gh_the_compare_url_is_printed(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proposal_with(repo.work, {"0": "applied", "1": "applied", "2": "applied", "notes": "applied"})
-    on_github(repo)
+    on_forge(repo)
     monkeypatch.setenv("PATH", path_with(tmp_path, {}))
     assert ship(repo.work, "--pr") == 0
     out = capsys.readouterr().out
@@ -176,7 +176,7 @@ def test_a_stand_in_gh_receives_the_title_and_the_body(
         {"0": "applied", "1": "rejected", "2": "applied", "notes": "applied"},
         "Bump the steps to two",
     )
-    on_github(repo)
+    on_forge(repo)
     record = tmp_path / "gh.jsonl"
     monkeypatch.setenv("PATH", path_with(tmp_path, {"gh": GH}))
     monkeypatch.setenv("GH_RECORD", str(record))
@@ -209,7 +209,7 @@ def test_a_signed_out_gh_is_named_and_the_compare_url_given(
     repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     proposal_with(repo.work, {"0": "applied", "1": "applied", "2": "applied", "notes": "applied"})
-    on_github(repo)
+    on_forge(repo)
     monkeypatch.setenv("PATH", path_with(tmp_path, {"gh": GH}))
     monkeypatch.setenv("GH_RECORD", str(tmp_path / "gh.jsonl"))
     monkeypatch.setenv("GH_AUTH_EXIT", "1")
@@ -343,8 +343,7 @@ def test_a_gitlab_remote_gets_its_merge_request_from_a_stand_in_glab(
         {"0": "applied", "1": "applied", "2": "applied", "notes": "applied"},
         "Bump the steps to two",
     )
-    repo.git("remote", "set-url", "origin", "git@gitlab.com:acme/calc.git")
-    repo.git("remote", "set-url", "--push", "origin", str(repo.remote))
+    on_forge(repo, "git@gitlab.com:acme/calc.git")
     record = tmp_path / "glab.jsonl"
     monkeypatch.setenv("PATH", path_with(tmp_path, {"glab": GH}))
     monkeypatch.setenv("GH_RECORD", str(record))
