@@ -1,9 +1,9 @@
 """One ship from start to end, as the command line and the language server both run it.
 
-1. :func:`prepare` — only reads: the repository (a named branch at a commit), the proposal
-   (every hunk decided, or ``accepted_only``; at least one accepted), the branch name (new,
-   or already holding this very task's commit), and the content: the accepted hunks laid
-   onto HEAD's files.
+1. :func:`prepare` — changes nothing of the user's: checks the repository (a named branch
+   at a commit), the proposal (every hunk decided, or ``accepted_only``; one accepted at
+   least), the branch name (new, or already holding this very task's commit), and works out
+   the content: the accepted hunks laid onto HEAD's files.
 2. :func:`commit_prepared` — the commit on its new branch, made away from the user's
    working tree, index, stash and current branch, with the repository's hooks
    (``commit.py``). Cheap to undo (``git branch -D``), so autonomy may do it unasked.
@@ -16,6 +16,7 @@ Every step and every gate answer is written to the task's trace (:func:`trace_ev
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import asdict, dataclass
@@ -111,7 +112,11 @@ def prepare(
     accepted_only: bool = False,
     instruction: str = "",
 ) -> Prepared:
-    """Check everything and work out the commit's content; writes nothing."""
+    """Check everything and work out the commit's content and tree (blocking).
+
+    Nothing the user has changes: the only writes are git objects (the new blobs and tree),
+    which no ref points at until the commit is made.
+    """
     repo = open_repository(folder)
     if proposal is None:
         raise ShipRefused(
@@ -175,10 +180,8 @@ async def ship_commit(
     prepared: Prepared, settings: Settings, api_key: str | None, trace: TraceWriter | None
 ) -> Shipped:
     """Write the message (model or template) and commit; reuse an earlier ship's commit."""
-    import asyncio
-
     if prepared.existing is not None:
-        message = existing_message(prepared)
+        message = await asyncio.to_thread(existing_message, prepared)
     else:
         message = await write_message(prepared.info, prepared.changes, settings.api, api_key, trace)
     return await asyncio.to_thread(commit_prepared, prepared, message)
