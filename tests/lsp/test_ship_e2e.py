@@ -191,6 +191,8 @@ async def test_commit_when_green_commits_unasked_and_still_asks_before_pushing(
         await wait_for(
             lambda: any(r["event"] == "ship_delivered" for r in trace_records(work, task))
         )
+        again = [a.title for a in await code_actions(session.client, uri, span(0))]
+        assert "Delegate: ship “bump the steps” to a branch…" in again  # not pushed: still offered
     assert remote_branches(remote) == ["main"]  # Cancel: nothing pushed
     records = trace_records(work, task)
     (autonomy,) = [r for r in records if r["event"] == "autonomy"]

@@ -7,7 +7,7 @@ server asks with ``window/showMessageRequest`` — remote, branch, subject, file
 "Push" or "Push and open PR" lets anything leave the machine. Every answer is traced.
 
 Once every hunk of a proposal is decided and one at least was accepted, code actions in
-the folder offer "ship it to a branch". Autonomy comes from the task (``autonomy`` in
+the folder offer "ship it to a branch" until the branch is pushed. Autonomy comes from the task (``autonomy`` in
 ``delegate.task``'s argument, kept in ``session.task_autonomy``) or the folder's settings:
 with ``commit-when-green`` a green, approved result is applied (review's own accept) and
 committed without a question, and the push still waits for the gate. This module plugs
@@ -40,10 +40,11 @@ from delegate.ship.flow import (
     GateAnswer,
     deliver,
     gate_for,
+    kept_local,
     prepare,
+    pushed_before,
     save_ship_record,
     ship_commit,
-    ship_record_path,
     shipped_json,
     trace_event,
 )
@@ -143,18 +144,22 @@ async def ship_task(
             files=list(shipped.files),
             reused=shipped.reused,
         )
-        gate = await asyncio.to_thread(gate_for, prepared, shipped, state.settings)
-        if push is None and pr is None:
-            answer, asked = await ask_gate(ls, gate), "user"
+        answer: GateAnswer = "push-pr" if pr else "push" if push else "cancel"
+        if push is False and not pr:  # the arguments say: commit only
+            trace_event(folder, task_id, "gate", key, gate="push", answer=answer, by="arguments")
+            delivered = kept_local(shipped)
         else:
-            answer, asked = ("push-pr" if pr else "push" if push else "cancel"), "arguments"
-        trace_event(
-            folder, task_id, "gate", key, gate="push", answer=answer, by=asked,
-            remote=gate.remote.name, branch=gate.branch, files=list(gate.files),
-        )  # fmt: skip
-        delivered = await asyncio.to_thread(
-            deliver, prepared, shipped, gate, answer, Redactor([key])
-        )
+            gate = await asyncio.to_thread(gate_for, prepared, shipped, state.settings)
+            asked = "arguments"
+            if push is None and pr is None:
+                answer, asked = await ask_gate(ls, gate), "user"
+            trace_event(
+                folder, task_id, "gate", key, gate="push", answer=answer, by=asked,
+                remote=gate.remote.name, branch=gate.branch, files=list(gate.files),
+            )  # fmt: skip
+            delivered = await asyncio.to_thread(
+                deliver, prepared, shipped, gate, answer, Redactor([key])
+            )
     except ShipRefused as refused:
         if refused.kind not in ("no_proposal", "not_a_repository"):
             trace_event(
@@ -242,7 +247,7 @@ async def _apply_and_commit(ls: DelegateServer, task_id: str, level: str, *, app
 
 
 def ship_actions(ls: DelegateServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """The "ship to a branch" action for the folder's proposals that are decided and not shipped yet."""
+    """The "ship to a branch" action for the folder's decided proposals not pushed yet."""
     only = [str(getattr(k, "value", k)) for k in params.context.only or []]
     if only and not any(o == KIND_SHIP or KIND_SHIP.startswith(o + ".") for o in only):
         return []
@@ -253,9 +258,7 @@ def ship_actions(ls: DelegateServer, params: types.CodeActionParams) -> list[typ
     ready = [
         p
         for p in _store(ls, state.path).list()
-        if accepted_count(p)
-        and not undecided(p)
-        and not ship_record_path(state.path, p.task_id).exists()
+        if accepted_count(p) and not undecided(p) and not pushed_before(state.path, p.task_id)
     ]
     actions = []
     for proposal in sorted(ready, key=lambda p: p.created_at, reverse=True)[:3]:

@@ -309,6 +309,24 @@ def save_ship_record(folder: Path, task_id: str, data: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def pushed_before(folder: Path, task_id: str) -> bool:
+    """True when the task's last ship reached its remote (by its record)."""
+    try:
+        data = json.loads(ship_record_path(folder, task_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("pushed") is True
+
+
+def kept_local(shipped: Shipped) -> Delivered:
+    """The outcome when the answer is not to push."""
+    return Delivered(
+        False,
+        note=f"Nothing was pushed; the commit is on branch {shipped.branch} "
+        "(ship again to push it).",
+    )
+
+
 def shipped_json(shipped: Shipped) -> dict[str, Any]:
     data = asdict(shipped)
     data["message"] = shipped.message.text()
