@@ -403,10 +403,13 @@ async function scenario(page: Page, setup: Setup): Promise<void> {
     await goToLine(page, 3);
     await runCommand(page, "Delegate: Delegate Task…");
     await answerInput(page, TASK_TEXT);
+    await toast(page, "needs an Anthropic API key").waitFor({ timeout: WAIT });
+    await screenshot(page, "missing-key-notification");
     await clickToastButton(page, "needs an Anthropic API key", "Set API Key");
     const input = await quickInput(page);
     check((await input.getAttribute("type")) === "password", "the key is not asked in a password box");
     await input.fill(KEY);
+    await screenshot(page, "api-key-input");
     await page.keyboard.press("Enter");
     await toast(page, "API key saved").waitFor();
   });
@@ -417,6 +420,7 @@ async function scenario(page: Page, setup: Setup): Promise<void> {
     await page.keyboard.press("Shift+ArrowDown");
     await runCommand(page, "Delegate: Delegate Task…");
     await answerInput(page, TASK_TEXT);
+    await screenshot(page, "task-running");
     // the server's progress for the task, then the outcome
     await toast(page, "Proposal ready: 4 hunks in 3 files").waitFor({ timeout: WAIT });
   });
@@ -493,7 +497,8 @@ async function scenario(page: Page, setup: Setup): Promise<void> {
   await step(page, "failing-model-from-the-code-action", async () => {
     await openFile(page, "util.py");
     await goToLine(page, 2);
-    await page.keyboard.press("Control+.");
+    // the server's "Delegate task…" is a refactor.delegate action: VS Code's Refactor… menu lists it
+    await runCommand(page, "Refactor...");
     const action = page.locator(".action-widget .monaco-list-row", { hasText: "Delegate task…" }).first();
     await action.waitFor();
     await action.click();
