@@ -482,6 +482,9 @@ async function scenario(page: Page, setup: Setup): Promise<void> {
     // accepted edits land in the editor's buffers (a created file too): saving writes them
     await runCommand(page, "File: Save All");
     await waitFor("app.py on disk", () => read(path.join(ws, "app.py")) === APP_AFTER, 20_000);
+    // the lenses follow the decisions and the typing: one pending hunk is left in app.py
+    await openFile(page, "app.py");
+    await page.locator(".contentWidgets .codelens-decoration", { hasText: "Accept file (1 hunk)" }).first().waitFor({ timeout: 20_000 });
     await waitFor("retry.py on disk", () => read(path.join(ws, "retry.py")) === RETRY, 20_000);
     check(read(path.join(ws, "util.py")) === UTIL, "util.py is not as it was");
   });
