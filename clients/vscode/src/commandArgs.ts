@@ -89,3 +89,20 @@ export function decisionCommand(
     argument: { taskId: target.taskId, ...where, hunkId: target.hunkId },
   };
 }
+
+/**
+ * The arguments of a server command as they should go out: a `delegate.task` without `text`
+ * gets the user's answer to `ask`; undefined when the user gave none (nothing is sent).
+ */
+export async function withTaskText(
+  command: string,
+  args: unknown[],
+  ask: () => Promise<string | undefined>,
+): Promise<unknown[] | undefined> {
+  const first = args[0];
+  if (command !== "delegate.task" || typeof first !== "object" || first === null || (first as { text?: unknown }).text) {
+    return args;
+  }
+  const text = (await ask())?.trim();
+  return text ? [{ ...first, text }, ...args.slice(1)] : undefined;
+}

@@ -9,34 +9,14 @@
 
 import * as fs from "node:fs";
 import * as vscode from "vscode";
-import {
-  type ClientCapabilities,
-  type FeatureState,
-  LanguageClient,
-  type LanguageClientOptions,
-  type ServerOptions,
-  type StaticFeature,
-  State,
-} from "vscode-languageclient/node";
+import { LanguageClient, type LanguageClientOptions, type ServerOptions, State } from "vscode-languageclient/node";
 
-import { CLIENT_CAPABILITIES, SET_API_KEY, TASK_CHANGED, type TaskChanged } from "./protocol";
+import { DelegateCapabilities } from "./capabilities";
+import { withTaskText } from "./commandArgs";
+import { SET_API_KEY, TASK_CHANGED, type TaskChanged } from "./protocol";
 import { notFoundMessage, resolveServer } from "./serverPath";
 import { launchSettings, SECRET_KEY, serverSection } from "./settings";
 import { INSTALL_STEPS, OPEN_SETTINGS } from "./outcomes";
-
-/** Adds `experimental.delegate` to the capabilities sent in `initialize`. */
-class DelegateCapabilities implements StaticFeature {
-  fillClientCapabilities(capabilities: ClientCapabilities): void {
-    const experimental = (capabilities.experimental ?? {}) as Record<string, unknown>;
-    experimental.delegate = { ...CLIENT_CAPABILITIES };
-    capabilities.experimental = experimental;
-  }
-  initialize(): void {}
-  getState(): FeatureState {
-    return { kind: "static" };
-  }
-  clear(): void {}
-}
 
 function isExecutable(path: string): boolean {
   try {
@@ -130,16 +110,10 @@ export class ServerConnection implements vscode.Disposable {
             );
           },
         },
+        // the server's "Delegate task…" action comes without a text: ask for it first
         executeCommand: async (command, args, next) => {
-          const first = args[0] as Record<string, unknown> | undefined;
-          if (command === "delegate.task" && first && typeof first === "object" && !first.text) {
-            const text = await this.askTaskText();
-            if (!text) {
-              return undefined;
-            }
-            return next(command, [{ ...first, text }, ...args.slice(1)]);
-          }
-          return next(command, args);
+          const completed = await withTaskText(command, args, this.askTaskText);
+          return completed === undefined ? undefined : next(command, completed);
         },
       },
     };

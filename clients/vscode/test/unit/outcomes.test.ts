@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { decisionCommand, reviewTarget, taskArgs } from "../../src/commandArgs";
+import { DelegateCapabilities } from "../../src/capabilities";
+import { decisionCommand, reviewTarget, taskArgs, withTaskText } from "../../src/commandArgs";
 import { failureKind, failureNotice, noChangesNotice, outcomeOf } from "../../src/outcomes";
 
 test("the server's errorKind decides; without it the message text does", () => {
@@ -72,4 +73,28 @@ test("review decisions map to the server's commands with the right argument", ()
   assert.deepEqual(reviewTarget(file), { uri: "file:///work/app/a.py" });
   assert.deepEqual(decisionCommand("accept", "file", {}), { missing: "taskId" });
   assert.deepEqual(decisionCommand("reject", "file", { taskId: "t" }), { missing: "file" });
+});
+
+test("the server's Delegate task… action without text asks the user, and sends nothing on cancel", async () => {
+  const arg = { uri: "file:///a.py", range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } } };
+  assert.deepEqual(await withTaskText("delegate.task", [arg], () => Promise.resolve(" add logging ")), [{ ...arg, text: "add logging" }]);
+  assert.equal(await withTaskText("delegate.task", [arg], () => Promise.resolve(undefined)), undefined);
+  assert.equal(await withTaskText("delegate.task", [arg], () => Promise.resolve("  ")), undefined);
+  let asked = 0;
+  const ask = (): Promise<string> => {
+    asked += 1;
+    return Promise.resolve("x");
+  };
+  assert.deepEqual(await withTaskText("delegate.task", [{ ...arg, text: "fix it" }], ask), [{ ...arg, text: "fix it" }]);
+  assert.deepEqual(await withTaskText("delegate.acceptHunk", [{ taskId: "t" }], ask), [{ taskId: "t" }]);
+  assert.equal(asked, 0);
+});
+
+test("initialize announces the client contract's capabilities, keeping other experimental ones", () => {
+  const capabilities: { experimental?: Record<string, unknown> } = { experimental: { other: 1 } };
+  new DelegateCapabilities().fillClientCapabilities(capabilities);
+  assert.deepEqual(capabilities.experimental, { other: 1, delegate: { prompt: true, taskUi: true, review: true } });
+  const empty: { experimental?: Record<string, unknown> } = {};
+  new DelegateCapabilities().fillClientCapabilities(empty);
+  assert.deepEqual(empty.experimental, { delegate: { prompt: true, taskUi: true, review: true } });
 });
