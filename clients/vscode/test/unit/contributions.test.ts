@@ -75,6 +75,27 @@ test("a hunk's Accept in the tree sends delegate.acceptHunk for that hunk", asyn
   assert.equal(refreshed, 2);
 });
 
+test("task actions: cancel, revise with the user's comment, and the trace of the task", async () => {
+  const sent: Array<{ command: string; argument: unknown }> = [];
+  stub.registered.clear();
+  const data = proposal();
+  const cache = { get: () => data, all: () => [data], refresh: () => Promise.resolve(data) } as unknown as ProposalCache;
+  const tasks = new TaskTable();
+  tasks.update({ taskId: "t-1", state: "running", instruction: "add timeouts" });
+  registerCommands({ server: recordingServer(sent), cache, tasks, secrets: {} as never, refresh: () => undefined });
+  const [task] = new TasksView(tasks, cache).getChildren();
+  await stub.registered.get("delegate.cancelTask")!(task);
+  stub.inputs.push("keep the old timeout", undefined);
+  await stub.registered.get("delegate.reviseTask")!(task);
+  await stub.registered.get("delegate.reviseTask")!(task); // Escape: nothing is sent
+  await stub.registered.get("delegate.openTrace")!(task);
+  assert.deepEqual(sent, [
+    { command: "delegate.cancel", argument: { taskId: "t-1" } },
+    { command: "delegate.revise", argument: { taskId: "t-1", comment: "keep the old timeout" } },
+  ]);
+  assert.deepEqual(stub.shownDocuments, ["file:///work/app/.delegate/runs/t-1/trace.jsonl"]);
+});
+
 test("the tasks view is contributed in its own activity bar container", () => {
   assert.equal(pkg.contributes.viewsContainers.activitybar[0].id, "delegate");
   assert.deepEqual(pkg.contributes.views.delegate.map((v: { id: string }) => v.id), ["delegate.tasks"]);

@@ -6,6 +6,9 @@
 export const registered = new Map<string, (...args: unknown[]) => unknown>();
 export const executed: Array<{ command: string; args: unknown[] }> = [];
 export const messages: Array<{ kind: string; text: string; actions: string[] }> = [];
+/** Answers the next input boxes get, in order (undefined: the user pressed Escape). */
+export const inputs: Array<string | undefined> = [];
+export const shownDocuments: string[] = [];
 
 export class Disposable {
   constructor(private readonly onDispose: () => void = () => undefined) {}
@@ -114,7 +117,11 @@ export const window = {
   showInformationMessage: show("info"),
   showWarningMessage: show("warning"),
   showErrorMessage: show("error"),
-  showInputBox: () => Promise.resolve(undefined),
+  showInputBox: () => Promise.resolve(inputs.shift()),
+  showTextDocument: (uri: Uri) => {
+    shownDocuments.push(uri.toString());
+    return Promise.resolve(undefined);
+  },
   showQuickPick: () => Promise.resolve(undefined),
   activeTextEditor: undefined,
   visibleTextEditors: [],
