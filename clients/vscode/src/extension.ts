@@ -52,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
     refresh();
     void status.refresh();
   });
+  server.onProgress((token, title, message, done) => status.progress(token, title, message, done));
   server.onStarted(() => {
     void cache.refreshAll();
     void loadTasks();

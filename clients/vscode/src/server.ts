@@ -43,6 +43,8 @@ export class ServerConnection implements vscode.Disposable {
   client: LanguageClient | undefined;
   private readonly taskListeners: Array<(change: TaskChanged) => void> = [];
   private readonly startListeners: Array<() => void> = [];
+  private readonly progressListeners: Array<(token: string, title: string | undefined, message: string | undefined, done: boolean) => void> = [];
+  private readonly progressTitles = new Map<string, string>();
   private readonly log: vscode.LogOutputChannel;
   private restarting: Promise<unknown> = Promise.resolve();
 
@@ -55,6 +57,11 @@ export class ServerConnection implements vscode.Disposable {
 
   onTaskChanged(listener: (change: TaskChanged) => void): void {
     this.taskListeners.push(listener);
+  }
+
+  /** Every work-done progress report of the server (the status item shows indexing). */
+  onProgress(listener: (token: string, title: string | undefined, message: string | undefined, done: boolean) => void): void {
+    this.progressListeners.push(listener);
   }
 
   onStarted(listener: () => void): void {
@@ -109,6 +116,20 @@ export class ServerConnection implements vscode.Disposable {
               params.items[i]?.section === "delegate" ? serverSection(item) : item,
             );
           },
+        },
+        handleWorkDoneProgress: (token, params, next) => {
+          const key = String(token);
+          if (params.kind === "begin") {
+            this.progressTitles.set(key, params.title);
+          }
+          const title = this.progressTitles.get(key);
+          for (const listener of this.progressListeners) {
+            listener(key, title, params.message, params.kind === "end");
+          }
+          if (params.kind === "end") {
+            this.progressTitles.delete(key);
+          }
+          next(token, params);
         },
         // the server's "Delegate task…" action comes without a text: ask for it first
         executeCommand: async (command, args, next) => {

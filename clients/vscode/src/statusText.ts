@@ -17,6 +17,7 @@ export function statusSummary(
   running: number,
   pendingProposals: number,
   serverRunning: boolean,
+  indexing?: string,
 ): StatusSummary {
   if (!serverRunning) {
     return { text: "Delegate: stopped", detail: "The server is not running", busy: false };
@@ -25,7 +26,10 @@ export function statusSummary(
   let busy = false;
   const folders = status?.folders ?? [];
   const updating = folders.filter((f) => f.updating);
-  if (updating.length > 0) {
+  if (indexing) {
+    busy = true;
+    parts.push(indexing);
+  } else if (updating.length > 0) {
     busy = true;
     const files = updating.reduce((sum, f) => sum + (f.files ?? 0), 0);
     parts.push(`Indexing ${count(files)} files`);
@@ -45,4 +49,17 @@ export function statusSummary(
     detail: [key, ...errors].filter((s) => s).join("; ") || "Click to show the tasks",
     busy,
   };
+}
+
+/**
+ * The status text of an indexing progress report, e.g. "Indexing 312/1,665 files" from the
+ * server's `$/progress` message "312/1665 files" under a "Delegate: indexing …" title;
+ * undefined for other progress (tasks) and for messages without counts.
+ */
+export function indexingText(title: string, message: string | undefined): string | undefined {
+  if (!title.startsWith("Delegate: indexing")) {
+    return undefined;
+  }
+  const match = /(\d+)\s*\/\s*(\d+)/.exec(message ?? "");
+  return match ? `Indexing ${count(Number(match[1]))}/${count(Number(match[2]))} files` : "Indexing…";
 }

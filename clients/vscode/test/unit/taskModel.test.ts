@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { statusSummary } from "../../src/statusText";
+import { indexingText, statusSummary } from "../../src/statusText";
 import { hunkNodes, TaskTable, taskChildren, taskNode } from "../../src/taskModel";
 import { proposal } from "./fixtures";
 
@@ -77,4 +77,8 @@ test("the status item counts indexing, running tasks and proposals", () => {
   status.folders[0].updating = true;
   assert.equal(statusSummary(status, 0, 0, true).text, "Delegate: Indexing 1,665 files, 0 running, 0 to review");
   assert.equal(statusSummary(undefined, 0, 0, false).text, "Delegate: stopped");
+  assert.equal(statusSummary(status, 0, 0, true, "Indexing 312/1,665 files").text, "Delegate: Indexing 312/1,665 files, 0 running, 0 to review");
+  assert.equal(indexingText("Delegate: indexing app", "312/1665 files"), "Indexing 312/1,665 files");
+  assert.equal(indexingText("Delegate: indexing app", "Scanning files"), "Indexing…");
+  assert.equal(indexingText("Delegate: add retries", "planning"), undefined);
 });
