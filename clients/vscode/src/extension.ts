@@ -11,8 +11,11 @@ import { StatusItem } from "./status";
 import { TaskTable } from "./taskModel";
 import { TasksView } from "./tasksView";
 
+let running: ServerConnection | undefined;
+
 export function activate(context: vscode.ExtensionContext): Promise<void> {
   const server = new ServerConnection(context.secrets, () => Promise.resolve(askTaskText()));
+  running = server;
   const tasks = new TaskTable();
   const cache = new ProposalCache(server);
   const view = new TasksView(tasks, cache);
@@ -90,6 +93,7 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
   return Promise.resolve();
 }
 
+/** Waits for the server's shutdown/exit, so no process is left behind. */
 export function deactivate(): Thenable<void> | undefined {
-  return undefined;
+  return running?.stop();
 }

@@ -32,10 +32,7 @@ export class TasksView implements vscode.TreeDataProvider<Node>, vscode.Disposab
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
-    item.iconPath = new vscode.ThemeIcon(node.icon.replace("~spin", ""), undefined);
-    if (node.icon.endsWith("~spin")) {
-      item.iconPath = new vscode.ThemeIcon("sync~spin");
-    }
+    item.iconPath = new vscode.ThemeIcon(node.icon); // "sync~spin" spins
     if (node.kind === "hunk" && node.uri) {
       const line = node.line ?? 0;
       item.command = {

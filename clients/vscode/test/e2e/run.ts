@@ -59,7 +59,7 @@ function start(command: string, args: string[], options: { cwd?: string; env: No
 }
 
 function stopAll(): void {
-  for (const child of children.reverse()) {
+  for (const child of [...children].reverse()) {
     if (child.pid !== undefined && child.exitCode === null) {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -348,6 +348,13 @@ async function main(): Promise<void> {
   } finally {
     await context.close().catch(() => undefined);
     copyLogs(path.join(userData, "logs"));
+    stopAll();
+    await new Promise((r) => setTimeout(r, 1_000)); // let the process groups exit
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    } catch (error) {
+      log(`note: ${tmp} not removed (${String(error)})`);
+    }
   }
 }
 
