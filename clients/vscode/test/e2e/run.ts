@@ -222,6 +222,18 @@ function copyLogs(logs: string): void {
   walk(logs);
 }
 
+/** No log the run kept (the extension's, the server's, code-server's, the fake's) holds the key. */
+function keyNeverLogged(): void {
+  const leaking = fs.readdirSync(OUTPUT).filter((name) => name.endsWith(".log") && fs.readFileSync(path.join(OUTPUT, name), "utf8").includes(KEY));
+  if (leaking.length > 0) {
+    failed += 1;
+    log(`FAIL the API key appears in ${leaking.join(", ")}`);
+  } else {
+    passed += 1;
+    log("ok   the API key appears in no log");
+  }
+}
+
 function read(file: string): string | undefined {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
 }
@@ -348,6 +360,7 @@ async function main(): Promise<void> {
   } finally {
     await context.close().catch(() => undefined);
     copyLogs(path.join(userData, "logs"));
+    keyNeverLogged();
     stopAll();
     await new Promise((r) => setTimeout(r, 1_000)); // let the process groups exit
     try {
