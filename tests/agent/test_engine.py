@@ -219,14 +219,19 @@ async def test_iteration_budget_exhausted_keeps_the_partial_diff(tmp_path: Path)
     assert "return sum(values) / len(values)" in (folder / "calc.py").read_text()
 
 
-async def test_stuck_detector_stops_repeated_identical_tool_calls(tmp_path: Path) -> None:
+async def test_stuck_detector_nudges_then_stops_repeated_identical_tool_calls(
+    tmp_path: Path,
+) -> None:
     folder = project(tmp_path, "calc")
     same = Reply([tool_use("read_file", {"path": "calc.py"})])
-    with FakeAnthropic([same, same, same, same]) as fake:
+    with FakeAnthropic([same, same, same, same, same]) as fake:
         result, _ = await run(folder, fake)
     assert result.state == "failed"
     assert "stuck" in result.message and "three times" in result.message
-    assert len(fake.requests) == 3
+    assert "after being told" in result.message
+    assert len(fake.requests) == 4  # the nudge came with the third result; the fourth call stops
+    assert "going in circles" in fake.requests[3].last_user_text()
+    assert "going in circles" not in fake.requests[2].last_user_text()
 
 
 async def test_cost_budget_stops_before_exceeding(tmp_path: Path) -> None:
