@@ -62,9 +62,7 @@ def test_varied_work_is_not_stuck() -> None:
         assert detector.record("read_file", {"path": f"f{n}.py"}, "text", False) is None
 
 
-def _report(
-    summary: str, exit_code: int, failures: list[str] | None = None, **kw: Any
-) -> Report:
+def _report(summary: str, exit_code: int, failures: list[str] | None = None, **kw: Any) -> Report:
     command = kw.pop("command", ["python", "-m", "pytest", "-q"])
     return Report(command, exit_code == 0, exit_code, summary, failures or [], **kw)
 
