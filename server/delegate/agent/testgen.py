@@ -15,11 +15,11 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from delegate.agent import prompts
+from delegate.agent import prompts, testgen_evidence
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
@@ -101,6 +101,7 @@ class FailedTest:
     failure: str
     suspected_bug: bool
     file_level: bool = False  # the file itself failed (collection): no function to drop
+    evidence: str = ""  # the model's checked reason, for a suspected bug
 
 
 def classify_failures(report: TestReport) -> list[FailedTest]:
@@ -319,12 +320,17 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
         raise TaskStopped(
             f"the generated tests in {test_path} do not load: {_first_error(unloadable[0])}"
         )
+    failed = await _judged(run, messages, failed, source_path.read_text(encoding="utf-8"))
     if failed:
         kept = drop_test_functions(written.read_text(encoding="utf-8"), {f.name for f in failed})
         written.write_text(kept, encoding="utf-8")
         run.trace.write("tests_dropped", phase="testing", names=[f.name for f in failed])
     kept_count = count_tests(written.read_text(encoding="utf-8"))
-    suspected = [{"test": f.name, "failure": f.failure[:800]} for f in failed if f.suspected_bug]
+    suspected = [
+        {"test": f.name, "failure": f.failure[:800], "evidence": f.evidence}
+        for f in failed
+        if f.suspected_bug
+    ]
     dropped = [f.name for f in failed if not f.suspected_bug]
     outcome.extra = {
         "test_file": test_path,
@@ -350,6 +356,44 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
     run.trace.write("mutation", phase="testing", **mutation)
     outcome.extra = {**outcome.extra, "mutation": mutation}
     run.summary = _message(kept_count, dropped, suspected, mutation)
+
+
+async def _judged(
+    run: TaskRun, messages: list[dict[str, Any]], failed: list[FailedTest], source: str
+) -> list[FailedTest]:
+    """Ask the model to justify each candidate bug; only checked evidence keeps the label."""
+    from delegate.agent.engine import add_user_text
+
+    candidates = [f for f in failed if f.suspected_bug]
+    if not candidates:
+        return failed
+    judge = testgen_evidence.JudgeFailures()
+    tools: list[Any] = [judge]
+    add_user_text(messages, testgen_evidence.request([f.failure for f in candidates]))
+    await run.agent_turns(
+        prompts.system_prompt(None),
+        messages,
+        tools,
+        3,
+        stop_tools=frozenset({testgen_evidence.JUDGE_FAILURES}),
+    )
+    verdicts = {
+        j.test: j
+        for j in testgen_evidence.checked(judge.judgements, [f.name for f in candidates], source)
+    }
+    run.trace.write(
+        "suspected_bugs_judged",
+        phase="testing",
+        judgements=[
+            {"test": j.test, "bug": j.bug, "evidence": j.evidence} for j in verdicts.values()
+        ],
+    )
+    return [
+        replace(f, suspected_bug=verdicts[f.name].bug, evidence=verdicts[f.name].evidence)
+        if f.name in verdicts
+        else f
+        for f in failed
+    ]
 
 
 def revert_other_changes(root: Path, changes: list[FileChange], keep: str) -> list[str]:
