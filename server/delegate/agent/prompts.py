@@ -79,9 +79,14 @@ TESTGEN_REQUEST = """\
 Write unit tests for `{symbol}`{where}. Follow the project's conventions:
 {conventions}
 Create the tests in a new file `{test_path}` using the editing tool. Cover normal cases, edge \
-cases and error handling. Test the behaviour the code has now; if you believe the code has a \
-bug, still write the test for the correct behaviour and name it `test_..._suspected_bug`. \
+cases and error handling, in the target's own language and test framework. Test the \
+behaviour the code has now; if you believe the code has a bug, still write the test for the \
+correct behaviour and put `suspected_bug` in its name; you will be asked for the evidence. \
 Then call `finish` with a summary."""
+
+REMOVE_FAILING_TESTS = """\
+Now remove from `{test_path}` every test that failed (the ones you judged bugs are reported \
+to the developer with your evidence), keep the passing ones, and call `finish`."""
 
 
 def system_prompt(

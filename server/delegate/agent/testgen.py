@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from delegate.agent import prompts, testgen_evidence
+from delegate.agent import prompts, testgen_evidence, testgen_languages
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
@@ -293,6 +293,10 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
     source_path = resolve_inside(root, target)
     if not source_path.is_file():
         raise TaskStopped(f"{target} not found in the workspace")
+    other = testgen_languages.conventions_for(root, target)
+    if other is not None:
+        await _generate_in_language(run, outcome, target, symbol, other)
+        return
     conventions = learn_conventions(root)
     test_path = conventions.test_path(target, set(_python_files(root)))
     outcome.plan = f"Write {test_path} for {symbol} ({conventions.framework})."
@@ -394,6 +398,70 @@ async def _judged(
         else f
         for f in failed
     ]
+
+
+async def _generate_in_language(
+    run: TaskRun,
+    outcome: _Outcome,
+    target: str,
+    symbol: str,
+    conventions: testgen_languages.OtherConventions,
+) -> None:
+    """Tests for a non-Python target, in its own language: write, run, judge the failures,
+    have the failing tests removed, and keep what passes. No mutation score (Python only)."""
+    from delegate.agent.engine import TaskStopped, add_user_text
+
+    root, test_path = run.workspace.root, conventions.test_path
+    source = resolve_inside(root, target).read_text(encoding="utf-8")
+    outcome.plan = f"Write {test_path} for {symbol} ({conventions.framework})."
+    outcome.tests_before = await run.run_tests("baseline")
+    message = prompts.testgen_message(symbol, target, conventions.describe(), test_path, source)
+    run.emit("editing", f"writing tests for {symbol}")
+    run.iteration = 1
+    messages: list[dict[str, Any]] = [{"role": "user", "content": message}]
+    system, tools = prompts.system_prompt(None), run.workspace.tools("code")
+    await run.agent_turns(system, messages, tools, 40)
+    reverted = revert_other_changes(root, run.workspace.changes(), test_path)
+    written = root / test_path
+    if not written.is_file() or conventions.count_tests(written.read_text("utf-8")) == 0:
+        raise TaskStopped(f"the model did not write any tests in {test_path}")
+    folder = str(PurePosixPath(test_path).parent)
+    selection = {"js": [test_path], "go": [f"./{folder}" if folder != "." else "./"]}
+    narrowed = selection.get(conventions.family, [])
+    report = await run.run_tests("generated tests", narrowed)
+    suspected: list[dict[str, str]] = []
+    dropped: list[str] = []
+    if report is not None and not report.passed:
+        judge = testgen_evidence.JudgeFailures()
+        judge_tools: list[Any] = [judge]
+        add_user_text(messages, testgen_evidence.request(report.failures or [report.summary]))
+        stop = frozenset({testgen_evidence.JUDGE_FAILURES})
+        await run.agent_turns(system, messages, judge_tools, 3, stop_tools=stop)
+        names = [str(j.get("test", "")) for j in judge.judgements]
+        for judged in testgen_evidence.checked(judge.judgements, names, source):
+            if judged.bug:
+                suspected.append({"test": judged.test, "failure": "", "evidence": judged.evidence})
+            else:
+                dropped.append(judged.test)
+        add_user_text(messages, prompts.REMOVE_FAILING_TESTS.format(test_path=test_path))
+        await run.agent_turns(system, messages, tools, 10)
+        revert_other_changes(root, run.workspace.changes(), test_path)
+        report = await run.run_tests("kept tests", narrowed)
+        if report is not None and not report.passed:
+            raise TaskStopped(f"the generated tests in {test_path} still fail ({report.summary})")
+    outcome.tests_after = report
+    kept = conventions.count_tests(written.read_text("utf-8")) if written.is_file() else 0
+    outcome.extra = {
+        "test_file": test_path,
+        "kept": kept,
+        "dropped": dropped,
+        "suspected_bugs": suspected,
+        "reverted": reverted,
+        "mutation": {"available": False, "message": "mutation check is for Python only"},
+    }
+    if kept == 0:
+        raise TaskStopped(_message(0, dropped, suspected, None))
+    run.summary = _message(kept, dropped, suspected, outcome.extra["mutation"])
 
 
 def revert_other_changes(root: Path, changes: list[FileChange], keep: str) -> list[str]:
