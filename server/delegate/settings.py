@@ -156,8 +156,10 @@ class TestSettings(_Section):
     command: list[str] | None = Field(
         None,
         description=(
-            'Test command as an argument list, e.g. ["pytest", "-q"]. '
-            "Empty means detect it (pytest, npm test, go test, cargo test, make test)."
+            'Test command as an argument list, e.g. ["pytest", "-q"], run at the folder root. '
+            "Empty means detect it for the project nearest the task's file: pytest or unittest "
+            "(the project's own venv), npm/pnpm/yarn test, go test, cargo test, Maven, Gradle, "
+            "RSpec/minitest, dotnet test, make test."
         ),
     )
     timeout_seconds: float = Field(

@@ -146,6 +146,7 @@ async def test_budgeted_thinking_for_older_models_and_effort(tmp_path: Path) -> 
     assert body["thinking"] == {"type": "enabled", "budget_tokens": 6000}
     assert body["output_config"] == {"effort": "high"}
     assert body["max_tokens"] > 6000
+    assert "interleaved-thinking-2025-05-14" in fake.requests[0].headers["anthropic-beta"]
 
 
 async def test_a_syntax_error_comes_back_with_the_edit(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ import httpx2  # the SDK raises its transport errors unwrapped when a stream bre
 
 from delegate.agent.cost import Usage, cost_usd
 from delegate.agent.redact import redact_sdk_logs
-from delegate.agent.thinking import thinking_params
+from delegate.agent.thinking import thinking_headers, thinking_params
 from delegate.agent.trace import TraceWriter
 from delegate.settings import ApiSettings
 
@@ -169,7 +169,10 @@ class ModelClient:
             "messages": message_list,
         }
         if thinking:
-            request.update(thinking_params(self.settings, model, limit))
+            params = thinking_params(self.settings, model, limit)
+            request.update(params)
+            if headers := thinking_headers(params):
+                request["extra_headers"] = headers
         if tool_list:
             request["tools"] = tool_list
         if tool_choice is not None:

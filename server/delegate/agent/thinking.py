@@ -26,6 +26,16 @@ def thinking_mode(settings: ApiSettings, model: str) -> str:
     return "enabled" if _BUDGET_ONLY.search(model) else "adaptive"
 
 
+# budgeted thinking thinks between tool calls only with this beta (adaptive does it anyway)
+INTERLEAVED_BETA = "interleaved-thinking-2025-05-14"
+
+
+def thinking_headers(params: dict[str, Any]) -> dict[str, str]:
+    """Extra request headers for ``params`` from :func:`thinking_params`."""
+    thinking = params.get("thinking") or {}
+    return {"anthropic-beta": INTERLEAVED_BETA} if thinking.get("type") == "enabled" else {}
+
+
 def thinking_params(settings: ApiSettings, model: str, max_tokens: int) -> dict[str, Any]:
     """The ``thinking`` (and ``output_config``) request fields; empty when thinking is off."""
     params: dict[str, Any] = {}
