@@ -118,6 +118,9 @@ async def test_a_sixty_read_task_completes_by_compacting(tmp_path: Path) -> None
         for r in fake.requests
         if "summarised to fit" in json.dumps(r.messages[0]) and r.body.get("tool_choice") is None
     )
+    # the current tool cycle survives verbatim: its results were not cleared unread
+    fresh = [after.tool_result_text(b) for b in after.tool_results()]
+    assert fresh and all("cleared to save context" not in r for r in fresh)
     opening = json.dumps(after.messages[0])
     assert "Task: fix clamp above the range" in opening  # the task survives
     assert "Your plan:" in opening and "Your changes so far" in opening

@@ -318,3 +318,19 @@ async def test_the_prompt_tells_the_truth_under_apply_when_green(tmp_path: Path)
     system = fake.requests[0].system_text
     assert "applied to their files without a review" in system
     assert "until they review" not in system
+
+
+async def test_a_change_that_stops_the_tests_from_running_is_not_green(tmp_path: Path) -> None:
+    folder = project(tmp_path, "calc")
+    script = [
+        Reply([text("Plan: fix clamp")]),
+        Reply([edit("def mean(values: list[float]) -> float:", "def mean(values: list[float]) ->")]),
+        FINISH,
+    ]
+    with FakeAnthropic(script) as fake:
+        result, _ = await run(folder, fake, max_iterations=1)
+    assert result.tests_before is not None and "passed" in result.tests_before.summary
+    assert result.tests_after is not None and not result.tests_after.passed
+    assert result.state == "failed", result.message
+    assert not should_auto_apply(result, Settings(autonomy="apply-when-green"))
+    assert len(fake.requests) == 3  # no review of a change whose tests no longer run

@@ -316,7 +316,10 @@ class TaskRun:
         """Replace the middle of the history by the model's own summary of its work, keeping
         the task, the plan, the current diff, the latest tests and the current tool cycle."""
         before = self.window.tokens(context_window.prompt_chars(system, definitions, messages))
-        context_window.clear_old_tool_results(messages, keep=0)
+        # every result before the current cycle goes; the cycle's own the model has not read
+        context_window.clear_old_tool_results(
+            messages[: context_window.current_cycle_start(messages)], keep=0
+        )
         request = [dict(m) for m in messages]
         if request[-1]["role"] == "assistant":  # a cut-off turn: close it before asking
             request.append({"role": "user", "content": "(continue)"})
@@ -595,8 +598,12 @@ def _test_feedback(
     run: TaskRun, outcome: _Outcome, report: TestReport | None, iteration: int, told: bool
 ) -> str | None:
     """What to tell the coder about a test run; None when the round can go to review."""
-    if report is None or report.passed or no_signal_reason(report) is not None:
+    if report is None or report.passed:
         return None
+    if no_signal_reason(report) is not None:
+        if _signal_lost(outcome.tests_before, report):
+            return prompts.test_feedback(report, iteration, run.settings.budget.max_iterations)
+        return None  # it said nothing before the change either: the review is told
     max_iterations = run.settings.budget.max_iterations
     concerning = concerning_failures(
         outcome.tests_before, report, run.workspace.changes(), run.spec
@@ -633,6 +640,15 @@ async def _check_reproduction(run: TaskRun, outcome: _Outcome) -> str | None:
     return None
 
 
+def _signal_lost(before: TestReport | None, after: TestReport | None) -> bool:
+    """The tests ran before the change and no longer do (e.g. it broke their collection)."""
+    return (
+        before is not None
+        and no_signal_reason(before) is None
+        and no_signal_reason(after) is not None
+    )
+
+
 def _no_new_failures(before: TestReport | None, after: TestReport) -> bool:
     """Pre-existing failures are not the task's fault: green means no failure beyond them."""
     if before is None or before.passed or not after.failures:
@@ -667,7 +683,8 @@ async def _finish(run: TaskRun, outcome: _Outcome, changes: list[FileChange]) ->
         if after is not None and not after.passed and run.spec.kind != "tests"
         else []
     )
-    green = signal is not None or (
+    lost = _signal_lost(outcome.tests_before, after)
+    green = (signal is not None and not lost) or (
         after is not None
         and (after.passed or _no_new_failures(outcome.tests_before, after))
         and not concerning
@@ -686,6 +703,8 @@ async def _finish(run: TaskRun, outcome: _Outcome, changes: list[FileChange]) ->
         if reproduced:
             tests += f"; reproduced: {reproduced}"
         outcome.state, outcome.message = "succeeded", f"{done}; tests: {tests}"
+    elif lost:
+        outcome.state, outcome.message = "failed", f"the tests no longer run: {signal}"
     elif concerning:
         outcome.state, outcome.message = (
             "failed",
