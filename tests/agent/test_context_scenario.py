@@ -124,3 +124,31 @@ async def test_a_sixty_read_task_completes_by_compacting(tmp_path: Path) -> None
     opening = json.dumps(after.messages[0])
     assert "Task: fix clamp above the range" in opening  # the task survives
     assert "Your plan:" in opening and "Your changes so far" in opening
+
+
+async def test_a_prompt_the_api_refuses_as_too_long_is_compacted_and_retried(
+    tmp_path: Path,
+) -> None:
+    folder = project(tmp_path, "calc")
+    helpers = folder / "helpers"
+    helpers.mkdir()
+    for n in range(READS):
+        (helpers / f"mod{n:02d}.py").write_text(f"X_{n} = {n}\n" * 300)
+    policy = BugFixPolicy()
+    # the loop believes in a far larger window than the API has: only the 400 tells it
+    with FakeAnthropic([], policy=policy, context_window=WINDOW) as fake:
+        settings, warnings = load_settings(
+            {
+                "api": {"base_url": fake.base_url, "max_retries": 0},
+                "budget": {"max_iterations": 2, "max_tool_calls": 200},
+                "tests": {"command": TEST_COMMAND},
+            }
+        )
+        assert not warnings
+        spec = TaskSpec(task_id="t1", folder=folder, instruction="fix clamp above the range")
+        result = await run_task(spec, settings, api_key=KEY)
+    assert result.state == "succeeded", result.message
+    refused = [r for r in fake.requests if fake.prompt_tokens(r) > WINDOW]
+    assert refused  # the API did refuse, and the task went on
+    trace = (folder / ".delegate" / "runs" / "t1" / "trace.jsonl").read_text()
+    assert "prompt is too long" in trace and '"context_compacted"' in trace

@@ -334,3 +334,25 @@ async def test_a_change_that_stops_the_tests_from_running_is_not_green(tmp_path:
     assert result.state == "failed", result.message
     assert not should_auto_apply(result, Settings(autonomy="apply-when-green"))
     assert len(fake.requests) == 3  # no review of a change whose tests no longer run
+
+
+async def test_read_only_calls_of_one_reply_run_concurrently(tmp_path: Path) -> None:
+    folder = project(tmp_path, "calc")
+    reads = [tool_use("read_file", {"path": p}) for p in ("calc.py", "tests/test_calc.py")]
+    mixed = [tool_use("read_file", {"path": "calc.py"}), edit(BUGGY, FIXED)]
+    script = [
+        Reply(reads),
+        Reply([text("Plan: fix clamp")]),
+        Reply(mixed),
+        FINISH,
+        approve(),
+    ]
+    with FakeAnthropic(script) as fake:
+        result, _ = await run(folder, fake)
+    assert result.state == "succeeded", result.message
+    tools = [e["event"] for e in trace_events(folder) if e["event"] in ("tool_call", "tool_result")]
+    # both reads started before either finished; the read and the edit ran one after the other
+    assert tools[:4] == ["tool_call", "tool_call", "tool_result", "tool_result"]
+    assert tools[4:8] == ["tool_call", "tool_result", "tool_call", "tool_result"]
+    first = results_of(fake.requests[1])
+    assert "calc.py (" in first[0][1] and "test_calc.py (" in first[1][1]  # in call order
