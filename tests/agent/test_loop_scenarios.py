@@ -324,7 +324,9 @@ async def test_a_change_that_stops_the_tests_from_running_is_not_green(tmp_path:
     folder = project(tmp_path, "calc")
     script = [
         Reply([text("Plan: fix clamp")]),
-        Reply([edit("def mean(values: list[float]) -> float:", "def mean(values: list[float]) ->")]),
+        Reply(
+            [edit("def mean(values: list[float]) -> float:", "def mean(values: list[float]) ->")]
+        ),
         FINISH,
     ]
     with FakeAnthropic(script) as fake:
@@ -356,3 +358,29 @@ async def test_read_only_calls_of_one_reply_run_concurrently(tmp_path: Path) -> 
     assert tools[4:8] == ["tool_call", "tool_result", "tool_call", "tool_result"]
     first = results_of(fake.requests[1])
     assert "calc.py (" in first[0][1] and "test_calc.py (" in first[1][1]  # in call order
+
+
+async def test_the_reproduction_can_be_left_out_of_the_proposal(tmp_path: Path) -> None:
+    folder = project(tmp_path, "calc")
+    repro = (
+        "from calc import clamp\n\n\ndef test_repro() -> None:\n    assert clamp(42, 0, 10) == 10\n"
+    )
+    create = {"command": "create", "path": "tests/test_repro.py", "file_text": repro}
+    script = [
+        Reply([text("Plan: reproduce, then fix")]),
+        Reply([tool_use("str_replace_based_edit_tool", create), edit(BUGGY, FIXED)]),
+        FINISH,
+        approve(),
+    ]
+    with FakeAnthropic(script) as fake:
+        settings, _ = load_settings(
+            {
+                "api": {"base_url": fake.base_url, "max_retries": 0},
+                "tests": {"command": TEST_COMMAND, "keep_reproduction": False},
+            }
+        )
+        spec = TaskSpec("t1", folder, "fix clamp: wrong above the range")
+        result = await run_task(spec, settings, api_key=KEY)
+    assert result.state == "succeeded", result.message
+    assert result.extra["reproduced"] == "yes" and "reproduced: yes" in result.message
+    assert [c.path for c in result.changes] == ["calc.py"]
