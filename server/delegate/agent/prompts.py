@@ -40,6 +40,11 @@ AUTONOMY = {
         "approves, your change is applied to their files without a review, so be as careful as "
         "if you were committing it yourself."
     ),
+    "commit-when-green": (
+        "This project runs with autonomy `commit-when-green`: if the tests pass and the reviewer "
+        "approves, your change is applied to their files and committed to its own branch without "
+        "a review (pushing still asks them), so be as careful as if you were committing it."
+    ),
 }
 
 PLAN_REQUEST = """\
