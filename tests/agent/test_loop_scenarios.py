@@ -384,3 +384,55 @@ async def test_the_reproduction_can_be_left_out_of_the_proposal(tmp_path: Path) 
     assert result.state == "succeeded", result.message
     assert result.extra["reproduced"] == "yes" and "reproduced: yes" in result.message
     assert [c.path for c in result.changes] == ["calc.py"]
+
+
+async def test_the_project_linter_reports_on_the_edited_file(tmp_path: Path) -> None:
+    import sys
+
+    folder = project(tmp_path, "calc")
+    lint = [
+        sys.executable,
+        "-c",
+        "import sys; text = open(sys.argv[1]).read(); "
+        "bad = 'high  #' in text; print(sys.argv[1] + ':8: E261 two spaces before #' if bad else '');"
+        "sys.exit(1 if bad else 0)",
+    ]
+    script = [
+        Reply([text("Plan: fix clamp")]),
+        Reply([edit(BUGGY, FIXED)]),
+        Reply([edit(FIXED, "return high # above range")]),
+        FINISH,
+        approve(),
+    ]
+    with FakeAnthropic(script) as fake:
+        settings, warnings = load_settings(
+            {
+                "api": {"base_url": fake.base_url, "max_retries": 0},
+                "tests": {"command": TEST_COMMAND, "lint_command": lint},
+            }
+        )
+        assert not warnings
+        result = await run_task(TaskSpec("t1", folder, "fix clamp"), settings, api_key=KEY)
+    assert result.state == "succeeded", result.message
+    [(_, linted)] = results_of(fake.requests[2])
+    assert "The linter" in linted and "calc.py:8: E261" in linted
+    [(_, clean)] = results_of(fake.requests[3])
+    assert "The linter" not in clean
+
+
+async def test_a_reply_stopped_by_the_context_window_is_not_executed(tmp_path: Path) -> None:
+    folder = project(tmp_path, "calc")
+    cut = edit(BUGGY, FIXED)
+    script = [
+        Reply([text("Plan: fix clamp")]),
+        Reply([cut], stop_reason="model_context_window_exceeded"),
+        Reply([edit(BUGGY, FIXED)]),
+        FINISH,
+        approve(),
+    ]
+    with FakeAnthropic(script) as fake:
+        result, _ = await run(folder, fake)
+    assert result.state == "succeeded", result.message
+    [(is_error, said)] = results_of(fake.requests[2])
+    assert is_error and "NOT run" in said
+    assert fake.requests[2].body["max_tokens"] == 32000  # a full window is no reason to raise it
