@@ -19,7 +19,7 @@ from tests.agent.test_engine import FINISH, edit, results_of, run
 from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, thinking, tool_use
 
 from delegate.agent.engine import run_task, should_auto_apply
-from delegate.agent.task import TaskSpec
+from delegate.agent.task import TaskResult, TaskSpec
 from delegate.settings import Settings, load_settings
 
 FIXED = "return high  # above range"
@@ -32,6 +32,21 @@ def approve(note: str = "fixes the cause") -> Reply:
 
 def reject(note: str) -> Reply:
     return Reply([tool_use("submit_review", {"approved": False, "notes": [note]})])
+
+
+async def run_with(
+    folder: Path, fake: FakeAnthropic, instruction: str = "fix clamp", **sections: Any
+) -> TaskResult:
+    """``run_task`` with the scenario settings merged with ``sections`` (``tests={…}``, …)."""
+    config: dict[str, Any] = {
+        "api": {"base_url": fake.base_url, "max_retries": 0},
+        "tests": {"command": TEST_COMMAND},
+    }
+    for key, value in sections.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    settings, warnings = load_settings(config)
+    assert not warnings
+    return await run_task(TaskSpec("t1", folder, instruction), settings, api_key=KEY)
 
 
 def trace_events(folder: Path, task_id: str = "t1") -> list[dict[str, Any]]:
@@ -307,14 +322,7 @@ async def test_agents_md_reaches_the_system_prompt(tmp_path: Path) -> None:
 async def test_the_prompt_tells_the_truth_under_apply_when_green(tmp_path: Path) -> None:
     folder = project(tmp_path, "calc")
     with FakeAnthropic([Reply([text("no")], stop_reason="refusal")]) as fake:
-        settings, _ = load_settings(
-            {
-                "api": {"base_url": fake.base_url, "max_retries": 0},
-                "tests": {"command": TEST_COMMAND},
-                "autonomy": "apply-when-green",
-            }
-        )
-        await run_task(TaskSpec("t1", folder, "fix clamp"), settings, api_key=KEY)
+        await run_with(folder, fake, autonomy="apply-when-green")
     system = fake.requests[0].system_text
     assert "applied to their files without a review" in system
     assert "until they review" not in system
@@ -373,14 +381,8 @@ async def test_the_reproduction_can_be_left_out_of_the_proposal(tmp_path: Path) 
         approve(),
     ]
     with FakeAnthropic(script) as fake:
-        settings, _ = load_settings(
-            {
-                "api": {"base_url": fake.base_url, "max_retries": 0},
-                "tests": {"command": TEST_COMMAND, "keep_reproduction": False},
-            }
-        )
-        spec = TaskSpec("t1", folder, "fix clamp: wrong above the range")
-        result = await run_task(spec, settings, api_key=KEY)
+        instruction = "fix clamp: wrong above the range"
+        result = await run_with(folder, fake, instruction, tests={"keep_reproduction": False})
     assert result.state == "succeeded", result.message
     assert result.extra["reproduced"] == "yes" and "reproduced: yes" in result.message
     assert [c.path for c in result.changes] == ["calc.py"]
@@ -405,14 +407,7 @@ async def test_the_project_linter_reports_on_the_edited_file(tmp_path: Path) -> 
         approve(),
     ]
     with FakeAnthropic(script) as fake:
-        settings, warnings = load_settings(
-            {
-                "api": {"base_url": fake.base_url, "max_retries": 0},
-                "tests": {"command": TEST_COMMAND, "lint_command": lint},
-            }
-        )
-        assert not warnings
-        result = await run_task(TaskSpec("t1", folder, "fix clamp"), settings, api_key=KEY)
+        result = await run_with(folder, fake, tests={"lint_command": lint})
     assert result.state == "succeeded", result.message
     [(_, linted)] = results_of(fake.requests[2])
     assert "The linter" in linted and "calc.py:8: E261" in linted
