@@ -265,6 +265,8 @@ async def test_a_reproduction_that_passes_before_the_fix_is_caught(tmp_path: Pat
     assert "PASSES on the original code" in told and "tests/test_repro.py" in told
     assert result.extra["reproduced"] == "yes"
     assert "reproduced: yes" in result.message
+    assert result.verdict["reproduced"] == "yes"  # the proposal carries the verdict
+    assert result.verdict["reproduction"] == ["tests/test_repro.py"]
     assert "Reproduce first" in fake.requests[1].last_user_text()
     assert "calc.py" in {c.path for c in result.changes}
     assert BUGGY in (folder / "calc.py").read_text()  # the original came back after the check

@@ -690,6 +690,9 @@ async def _finish(run: TaskRun, outcome: _Outcome, changes: list[FileChange]) ->
         and not concerning
     )
     reproduced = outcome.extra.get("reproduced")
+    if reproduced:  # the verdict travels with the proposal: the reviewer of it sees this too
+        outcome.verdict["reproduced"] = reproduced
+        outcome.verdict["reproduction"] = list(outcome.extra.get("reproduction") or [])
     if not changes:
         outcome.state, outcome.message = "failed", "the agent finished without changing anything"
     elif not outcome.verdict.get("approved"):
