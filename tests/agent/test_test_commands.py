@@ -272,3 +272,17 @@ def test_a_subproject_runner_takes_selections_relative_to_the_root(tmp_path: Pat
         tmp_path, ["pytest"], timeout_s=10, max_output_chars=1000, cwd=tmp_path / "api"
     )
     assert runner._in_cwd("api/tests/test_a.py") == "tests/test_a.py"
+
+
+def test_maven_and_gradle_selections_name_classes_and_methods(tmp_path: Path) -> None:
+    from delegate.agent.testrunner import SelectionError, selection_args
+
+    maven = ["mvn", "-o", "-B", "-q", "test"]
+    assert selection_args(tmp_path, maven, ["CalcTest#adds", "calc.OtherTest"])[-1] == (
+        "-Dtest=CalcTest#adds,calc.OtherTest"
+    )
+    gradle = ["./gradlew", "test", "--offline", "--console=plain"]
+    assert selection_args(tmp_path, gradle, ["CalcTest#adds"])[-2:] == ["--tests", "CalcTest.adds"]
+    for bad in ("-Dfoo=1", "Calc Test", "a/b.java"):
+        with pytest.raises(SelectionError):
+            selection_args(tmp_path, maven, [bad])

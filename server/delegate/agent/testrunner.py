@@ -27,11 +27,12 @@ from delegate.agent.paths import PathEscape, resolve_inside
 from delegate.agent.task import TestReport
 from delegate.agent.test_commands import detect_command
 
-RunnerKind = Literal["pytest", "npm", "go", "cargo", "other"]
+RunnerKind = Literal["pytest", "npm", "go", "cargo", "maven", "gradle", "other"]
 ProgressSink = Callable[[int, int | None], None]  # (tests done, estimated total)
 
 _UNSAFE_CHARS = re.compile(r"[\s;&|$`<>(){}!*?'\"\\~]")
 _CARGO_FILTER = re.compile(r"^[A-Za-z0-9_:]+$")
+_JVM_TEST = re.compile(r"^[A-Za-z_$][\w$.]*(?:#[A-Za-z_$][\w$]*)?$")  # Class or Class#method
 _READ_CHUNK = 65536
 
 
@@ -57,6 +58,10 @@ def runner_kind(command: Sequence[str]) -> RunnerKind:
         return "go"
     if words[:2] == ["cargo", "test"]:
         return "cargo"
+    if words[:1] in (["mvn"], ["mvnw"]):
+        return "maven"
+    if words[:1] in (["gradle"], ["gradlew"]):
+        return "gradle"
     return "other"
 
 
@@ -82,6 +87,15 @@ def selection_args(root: Path, command: Sequence[str], selection: Sequence[str])
         if len(items) != 1 or not _CARGO_FILTER.match(items[0]):
             raise SelectionError("cargo test takes one test name filter, e.g. 'parser::tests'")
         return [*command, items[0]]
+    if kind in ("maven", "gradle"):
+        bad = [item for item in items if not _JVM_TEST.match(item)]
+        if bad:
+            raise SelectionError(
+                f"{bad[0]!r}: name a test class or Class#method, e.g. 'CalcTest#adds'"
+            )
+        if kind == "maven":
+            return [*command, "-Dtest=" + ",".join(items)]
+        return [*command, *(arg for item in items for arg in ("--tests", item.replace("#", ".")))]
     raise SelectionError(
         f"the test command {' '.join(command)!r} cannot be narrowed; run all tests instead"
     )
