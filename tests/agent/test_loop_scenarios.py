@@ -328,6 +328,10 @@ async def test_the_prompt_tells_the_truth_under_apply_when_green(tmp_path: Path)
     system = fake.requests[0].system_text
     assert "applied to their files without a review" in system
     assert "until they review" not in system
+    with FakeAnthropic([Reply([text("no")], stop_reason="refusal")]) as fake:
+        spec = TaskSpec("t2", folder, "fix clamp", autonomy="commit-when-green")
+        await run_task(spec, Settings(api={"base_url": fake.base_url}), api_key=KEY)
+    assert "committed to its own branch" in fake.requests[0].system_text  # the task's own level
 
 
 async def test_a_change_that_stops_the_tests_from_running_is_not_green(tmp_path: Path) -> None:

@@ -528,7 +528,8 @@ def _system(run: TaskRun, index: CodeIndex | None) -> list[str]:
         guidance = []
     if guidance:
         run.trace.write("project_instructions", phase="planning", files=[p for p, _ in guidance])
-    return prompts.system_prompt(_repo_map(index, spec), guidance, run.settings.autonomy)
+    autonomy = spec.autonomy or run.settings.autonomy
+    return prompts.system_prompt(_repo_map(index, spec), guidance, autonomy)
 
 
 async def _code_task(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -> None:
