@@ -298,11 +298,16 @@ async def test_verifier_rejects_deleting_the_failing_test(tmp_path: Path) -> Non
         Reply([edit(failing, "", "tests/test_calc.py")]),
         FINISH,
         APPROVE,  # even a careless reviewer is overruled by the rule check
+        FINISH,  # told why, the model insists
+        APPROVE,
     ]
     with FakeAnthropic(script) as fake:
-        result, _ = await run(folder, fake)
+        result, _ = await run(folder, fake, max_iterations=2)
     assert result.tests_after is not None and result.tests_after.passed
     assert result.state == "failed"
+    assert "the verifier rejected the change" in result.message
+    told = fake.requests[4].last_user_text()
+    assert "A reviewer rejected your change" in told and "removed from tests/test_calc.py" in told
     assert result.verdict["approved"] is False
     assert "deleted-test" in {r["rule"] for r in result.verdict["rules"]}
     assert not should_auto_apply(result, Settings(autonomy="apply-when-green"))

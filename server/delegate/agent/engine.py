@@ -549,7 +549,6 @@ async def _code_task(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -
     max_iterations = settings.budget.max_iterations
     failure_history: list[str] = []
     told_only_old = False
-    rejected = False
     for iteration in range(1, max_iterations + 1):
         run.iteration = iteration
         run.emit("editing", f"editing (round {iteration}/{max_iterations})")
@@ -572,13 +571,11 @@ async def _code_task(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -
             run.phase = "editing"
             add_user_text(
                 messages,
-                prompts.review_feedback(
-                    outcome.verdict["review"]["notes"], iteration, max_iterations
-                ),
+                # every note: the rule checks' findings as well as the reviewer's
+                prompts.review_feedback(outcome.verdict["notes"], iteration, max_iterations),
             )
             continue
         assert report is not None
-        rejected = False
         told_only_old = told_only_old or feedback.startswith(prompts.PREEXISTING_ONLY[:40])
         failure_history = [*failure_history[-2:], "\n".join(report.failures) or report.summary]
         if len(failure_history) == 3 and len(set(failure_history)) == 1:
