@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
-.PHONY: demo test lint typecheck pytest vscode-test bench clean venv
+.PHONY: demo test lint typecheck pytest vscode-test bench clean venv runners
 
 venv: $(STAMP)
 
@@ -38,7 +38,23 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NATIVE)
+# real test runners for tests/agent/test_test_commands.py: jest from npm into its fixture,
+# go and cargo from Debian when root (otherwise the exact command is printed and make fails)
+JEST_FIXTURE := tests/fixtures/runners/node-jest
+$(JEST_FIXTURE)/node_modules/.bin/jest: $(JEST_FIXTURE)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix $(JEST_FIXTURE) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+runners: $(JEST_FIXTURE)/node_modules/.bin/jest
+	@for tool in go:golang-go cargo:cargo; do \
+	  cmd=$${tool%%:*}; pkg=$${tool##*:}; \
+	  command -v $$cmd >/dev/null && continue; \
+	  if [ "$$(id -u)" = 0 ]; then { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=600 $$pkg; } || exit 1; \
+	  else echo "$$cmd is missing: sudo apt-get install $$pkg"; exit 1; fi; \
+	done
+
+pytest: $(STAMP) $(NATIVE) runners
 	$(BIN)/python -m pytest -q
 
 # the VS Code extension: Node, Debian packages and npm packages when missing, then eslint,
