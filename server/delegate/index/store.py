@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-import lancedb
+import lancedb  # its REST client loads lazily: see delegate/index/__init__.py
 import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, BTree, IvfFlat
