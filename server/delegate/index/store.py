@@ -438,12 +438,13 @@ class IndexStore:
         A first build writes large batches (a few thousand rows each), which are already a
         good layout, so rewriting them (``optimize``'s compaction) would only cost time.
         The full-text and scalar indexes are built from scratch over all rows — faster
-        than folding every new row into the empty indexes — and the vector index is built
-        alongside them in a second thread (LanceDB releases the GIL), so the two builds
-        share the cores.  The vector build dominates the memory of this step; the
-        full-text build is held to :data:`FTS_BUILD_MIB` (stdlib + Django, 90k rows: the
-        step's peak was 703 MB side by side, the pool phase's 696 MB, for ~1.8 s less than
-        one after the other).  Old versions are left for the next :meth:`optimize`.
+        than folding every new row into the empty indexes — and the vector index, then the
+        whole-file full-text index, are built alongside them in a second thread (LanceDB
+        releases the GIL), so the builds share the cores.  The vector build dominates the
+        memory of this step; the full-text build is held to :data:`FTS_BUILD_MIB`
+        (stdlib + Django, 90k rows: the step's peak was 703 MB side by side, the pool
+        phase's 696 MB, for ~1.8 s less than one after the other).  Old versions are left
+        for the next :meth:`optimize`.
         """
         timer = timer or StageTimer()
         with self._write_lock:
@@ -452,10 +453,12 @@ class IndexStore:
             # collection that ended the pause found what they left (a full one here found
             # nothing and took 0.05-0.1 s, on the critical path)
             release_free_memory(collect=False)
-            vector = threading.Thread(
-                target=self._timed,
-                args=(timer, "vector index", lambda: self._ensure_vector_index(release=False)),
-            )
+
+            def beside_the_chunks_fts() -> None:
+                self._timed(timer, "vector index", lambda: self._ensure_vector_index(release=False))
+                self._timed(timer, "file full-text index", self._build_file_fts)
+
+            vector = threading.Thread(target=beside_the_chunks_fts)
             vector.start()
             try:
                 with timer.stage("full-text index"):
@@ -463,13 +466,6 @@ class IndexStore:
                     config.memory_limit = FTS_BUILD_MIB
                     config.num_workers = 1  # the vector index builds on the other core
                     self._chunks.create_index(
-                        "terms", config=config, name="terms_idx", replace=True
-                    )
-                with timer.stage("file full-text index"):
-                    config = fts_config()
-                    config.memory_limit = FTS_BUILD_MIB
-                    config.num_workers = 1
-                    self._file_docs.create_index(
                         "terms", config=config, name="terms_idx", replace=True
                     )
                 with timer.stage("scalar indexes"):
@@ -486,6 +482,13 @@ class IndexStore:
             finally:
                 vector.join()
             self._writes_since_optimize = 0
+
+    def _build_file_fts(self) -> None:
+        """The whole-file full-text index, from scratch (a first build; see above)."""
+        config = fts_config()
+        config.memory_limit = FTS_BUILD_MIB
+        config.num_workers = 1
+        self._file_docs.create_index("terms", config=config, name="terms_idx", replace=True)
 
     @staticmethod
     def _timed(timer: StageTimer, name: str, work: Callable[[], None]) -> None:
