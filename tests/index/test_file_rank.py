@@ -15,6 +15,7 @@ from delegate.index.file_rank import (
     query_names,
     rank_files,
 )
+from delegate.index.search import chunks_per_file
 from delegate.index.workspace import WorkspaceIndex, file_document
 from delegate.settings import IndexSettings
 
@@ -90,6 +91,11 @@ def test_rank_files_weighs_names_paths_and_kinds() -> None:
     assert mentioned[0] == ("pkg/b.py", pytest.approx(6.0 * 1.5))
 
 
+@pytest.mark.parametrize(("limit", "per_file"), [(1, 1), (10, 1), (20, 2), (30, 3), (200, 3)])
+def test_chunks_per_file(limit: int, per_file: int) -> None:
+    assert chunks_per_file(limit) == per_file
+
+
 def test_file_document_counts_the_path_once() -> None:
     path_terms = "pkg io py"
     chunks = [f"{path_terms} read block", f"{path_terms} write", path_terms]
@@ -143,6 +149,7 @@ def test_a_task_description_finds_the_file_to_change(tmp_path: Path) -> None:
         hits = index.search(ISSUE, limit=10)
         assert hits[0].path == "fitsy/cards.py"
         files = list(dict.fromkeys(h.path for h in hits))
+        assert len(files) == len(hits)  # a list of 10 shows each file by its best chunk
         assert files[:2] == ["fitsy/cards.py", "fitsy/io.py"]
         assert set(files) >= {"tests/test_header.py", "docs/header.rst"}
         # the chunk-level ranking stays available, and filters still apply

@@ -3,7 +3,9 @@
 The default mode, ``hybrid``, ranks *files* first (:mod:`delegate.index.file_rank`:
 whole-file BM25 over every token of the query, names and paths the query mentions, the
 kind of file) and then shows each file's best chunks by the chunk-level hybrid search
-below, at most :data:`CHUNKS_PER_FILE` per file, so a result list names several files.
+below, at most :func:`chunks_per_file` per file, so a result list names several files:
+ten at least when it can (a list of 10 shows ten files by their best chunk, one of 30 or
+more up to three chunks of each).
 ``chunks`` is that chunk-level search alone (the ranking before file ranking existed).
 
 A query may be three words or a pasted issue of two pages.  Both sides of the chunk-level
@@ -16,6 +18,8 @@ side; the full-text side matches its stemmed form against the ``terms`` column. 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -29,7 +33,7 @@ from delegate.index.tokens import code_token_list, fts_form, search_terms
 SearchMode = Literal["hybrid", "chunks", "fts", "vector"]
 MODES: tuple[SearchMode, ...] = ("hybrid", "chunks", "fts", "vector")
 
-CHUNKS_PER_FILE = 3
+MAX_CHUNKS_PER_FILE = 3
 FILE_CANDIDATES = 200  # files BM25 hands to the re-ranking of file_rank
 QUERY_TOKENS_MAX = 4096  # a query longer than this is cut (its first tokens are kept)
 
@@ -117,38 +121,73 @@ def _chunk_rows(
     return store.hybrid_search(vector, terms, limit=limit, where=where)
 
 
+class _InThread:
+    """Runs ``work`` in a thread of its own; :meth:`result` waits for it (or re-raises)."""
+
+    def __init__(self, work: Callable[[], list[dict[str, Any]]]) -> None:
+        self._work = work
+        self._value: list[dict[str, Any]] = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="delegate-search", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._work()
+        except BaseException as exc:  # handed to the caller by result()
+            self._error = exc
+
+    def result(self) -> list[dict[str, Any]]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def chunks_per_file(limit: int) -> int:
+    """How many chunks of each file a list of ``limit`` hits shows (1 to 3)."""
+    return max(1, min(MAX_CHUNKS_PER_FILE, limit // 10))
+
+
 def _files_first(
     store: IndexStore, embedder: Embedder, query: str, *, limit: int, filters: SearchFilters
 ) -> list[SearchHit]:
     """Files ranked by :func:`~delegate.index.file_rank.rank_files`, each shown by its best
     chunks; files only the chunk-level search found follow, in its order."""
     file_terms = fts_form(code_token_list(query)[:QUERY_TOKENS_MAX])
-    candidates = store.file_search(file_terms, limit=FILE_CANDIDATES, where=filters.file_where())
-    chunk_rows = _chunk_rows(store, embedder, query, max(limit * 3, 60), filters, "hybrid")
-    if not candidates:
+    # the chunk search runs beside the file-level queries (LanceDB releases the GIL)
+    chunks = _InThread(
+        lambda: _chunk_rows(store, embedder, query, max(limit * 3, 30), filters, "hybrid")
+    )
+    found = store.file_search(file_terms, limit=FILE_CANDIDATES, where=filters.file_where())
+    definitions = store.definition_paths(query_names(query)) if found else {}
+    chunk_rows = chunks.result()
+    if not found:
         return rows_to_hits(chunk_rows[:limit])
     ranked = rank_files(
-        candidates,
-        languages=store.file_languages([p for p, _ in candidates]),
-        definitions=store.definition_paths(query_names(query)),
+        [(path, score) for path, _, score in found],
+        languages={path: language for path, language, _ in found},
+        definitions=definitions,
         query=query,
     )
     by_file: dict[str, list[dict[str, Any]]] = {}
     for row in chunk_rows:
         by_file.setdefault(str(row["path"]), []).append(row)
+    per_file = chunks_per_file(limit)
     shown = [path for path, _ in ranked[:limit]]
     missing = [path for path in shown if path not in by_file]
     if missing:  # files BM25 ranks high whose chunks the chunk search did not reach
         terms = fts_form(query_text(query).split())
         where = all_of([filters.file_where(), is_in("path", missing)])
-        rows = store.fts_search(terms, limit=len(missing) * CHUNKS_PER_FILE * 4, where=where)
+        # one long file's many matching chunks must not crowd out the others' best ones
+        rows = store.fts_search(terms, limit=len(missing) * 40, where=where)
         for row in rows:
             by_file.setdefault(str(row["path"]), []).append(row)
     score = dict(ranked)
     order = [*shown, *(p for p in by_file if p not in score)]
     hits: list[SearchHit] = []
     for path in order:
-        for hit in rows_to_hits(by_file.get(path, [])[:CHUNKS_PER_FILE]):
+        for hit in rows_to_hits(by_file.get(path, [])[:per_file]):
             hits.append(replace(hit, score=score.get(path, 0.0)) if path in score else hit)
             if len(hits) >= limit:
                 return hits

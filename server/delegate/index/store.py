@@ -605,27 +605,26 @@ class IndexStore:
             row["_score"] = float(row.pop("_relevance_score", 0.0))
         return rows
 
-    def file_search(self, terms: str, *, limit: int, where: str | None) -> list[tuple[str, float]]:
-        """Files by BM25 over their whole text (repeated query terms weigh more)."""
+    def file_search(
+        self, terms: str, *, limit: int, where: str | None
+    ) -> list[tuple[str, str, float]]:
+        """Files by BM25 over their whole text (repeated query terms weigh more), as
+        (path, language, score), best first."""
         if not self.ready or self._file_docs is None or not terms.strip():
             return []
         query = self._file_docs.search(terms, query_type="fts", fts_columns="terms")
-        query = query.select(["path", "_score"]).limit(limit)
+        query = query.select(["path", "language", "_score"]).limit(limit)
         if where:
             query = query.where(where, prefilter=True)
         table = query.to_arrow()
-        return list(zip(table["path"].to_pylist(), table["_score"].to_pylist(), strict=True))
-
-    def file_languages(self, paths: Sequence[str]) -> dict[str, str]:
-        """The language of each of these files that has a whole-file document."""
-        found: dict[str, str] = {}
-        if not self.ready or self._file_docs is None:
-            return found
-        for batch in _batched(list(dict.fromkeys(paths)), _DELETE_BATCH):
-            query = self._file_docs.search().where(is_in("path", batch))
-            rows = query.select(["path", "language"]).limit(None).to_arrow()
-            found.update(zip(rows["path"].to_pylist(), rows["language"].to_pylist(), strict=True))
-        return found
+        return list(
+            zip(
+                table["path"].to_pylist(),
+                table["language"].to_pylist(),
+                table["_score"].to_pylist(),
+                strict=True,
+            )
+        )
 
     def definition_paths(self, names: Sequence[str]) -> dict[str, set[str]]:
         """For each of ``names`` that something defines: the files defining it."""
