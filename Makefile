@@ -15,12 +15,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# torch==2.13.0 is the CPU build this machine kind keeps on disk; asking for it by exact
-	@# version keeps pip from resolving a multi-gigabyte CUDA build for the semantic extra.
-	$(BIN)/python -m pip install --quiet 'torch==2.13.0' \
-	  && $(BIN)/python -m pip install --quiet -e '.[dev,semantic]' \
-	  || { echo "note: CPU torch 2.13.0 not available; installing without the semantic embedder"; \
-	       $(BIN)/python -m pip install --quiet -e '.[dev]'; }
+	@# no torch: the semantic extra (sentence-transformers) is opt-in, see docs/settings.md
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 	@touch $(NATIVE)  # the editable install's build hook has just built it
 
