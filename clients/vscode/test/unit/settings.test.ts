@@ -52,11 +52,11 @@ test("package.json contributes every documented setting with its default and des
   assert.ok(rows.length >= 20, `only ${rows.length} settings found in docs/settings.md`);
   for (const row of rows) {
     const contributed = properties[row.key];
-    assert.ok(contributed, `${row.key} is documented but not contributed`);
+    assert.ok(contributed, `${row.key} is documented but not contributed (give it a type in package.json, then npm run sync-settings)`);
     // "see below": a table merged over the built-in one; nothing given is an empty object
     const expected = row.default === "see below" ? {} : JSON.parse(row.default);
-    assert.deepEqual(contributed.default, expected, `default of ${row.key}`);
-    assert.equal(contributed.markdownDescription ?? contributed.description, row.description, `description of ${row.key}`);
+    assert.deepEqual(contributed.default, expected, `default of ${row.key} (npm run sync-settings)`);
+    assert.equal(contributed.markdownDescription ?? contributed.description, row.description, `description of ${row.key} (npm run sync-settings)`);
   }
   const clientOnly = Object.keys(properties).filter((key) => !rows.some((row) => row.key === key));
   assert.deepEqual(clientOnly.sort(), ["delegate.server.args", "delegate.server.env", "delegate.server.path"]);
