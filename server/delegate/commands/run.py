@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 import uuid
 from dataclasses import asdict
@@ -54,6 +55,7 @@ def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from delegate.agent.engine import run_task
+    from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
 
@@ -108,11 +110,17 @@ def run(args: argparse.Namespace) -> int:
         )
 
     print(f"delegate: task {task_id}", file=sys.stderr)
+    for line in sweep_dead_sandboxes(folder):
+        print(f"delegate: removed {line}", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _interrupt)  # cancel the task: its sandbox is removed
     index = _open_index(folder, settings)
     try:
         result = asyncio.run(
             run_task(spec, settings, api_key=api_key, index=index, events=progress)
         )
+    except OSError as exc:  # .delegate/ read-only, full or gone: say where and why
+        print(f"delegate run: {storage_problem(exc)}", file=sys.stderr)
+        return 1
     finally:
         if index is not None:
             index.close()
@@ -132,6 +140,17 @@ def run(args: argparse.Namespace) -> int:
     if result.state != "succeeded":
         return 1
     return 1 if applied is not None and applied["conflicted"] else 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def storage_problem(exc: OSError) -> str:
+    """One line naming the path and the cause of a failed write, e.g. ``cannot write
+    /p/.delegate/runs/x/trace.jsonl: Read-only file system``."""
+    where = exc.filename or "a file"
+    return f"cannot write {where}: {exc.strerror or exc}"
 
 
 def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:
