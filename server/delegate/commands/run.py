@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
+    from delegate.state_dir import STATE_DIR, storage_problem
 
     folder = args.folder.resolve()
     if not folder.is_dir():
@@ -119,7 +120,8 @@ def run(args: argparse.Namespace) -> int:
             run_task(spec, settings, api_key=api_key, index=index, events=progress)
         )
     except OSError as exc:  # .delegate/ read-only, full or gone: say where and why
-        print(f"delegate run: {storage_problem(exc)}", file=sys.stderr)
+        print(f"delegate run: {storage_problem(exc, folder / STATE_DIR)}", file=sys.stderr)
+        _drop_empty_trace(folder, task_id)
         return 1
     finally:
         if index is not None:
@@ -146,11 +148,17 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def storage_problem(exc: OSError) -> str:
-    """One line naming the path and the cause of a failed write, e.g. ``cannot write
-    /p/.delegate/runs/x/trace.jsonl: Read-only file system``."""
-    where = exc.filename or "a file"
-    return f"cannot write {where}: {exc.strerror or exc}"
+def _drop_empty_trace(folder: Path, task_id: str) -> None:
+    """A trace that never got its first line is no record: leave no empty file."""
+    from delegate.agent.trace import trace_path
+
+    path = trace_path(folder, task_id)
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+            path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:
