@@ -44,6 +44,14 @@ PARENT_POLL_SECONDS = 1.0
 _EOF = object()
 
 
+class _NoDeserializeTraceback(logging.Filter):
+    """pygls logs a full traceback for each message it cannot structure; the one-line
+    warning of :func:`handle_frame` says it instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable to deserialize message")
+
+
 def serve_stdio(
     server: DelegateServer, stdin: BinaryIO, stdout: BinaryIO, exit_now: Callable[[int], None]
 ) -> None:
@@ -51,6 +59,7 @@ def serve_stdio(
     comes or the client dies: then stop and call ``exit_now(code)``, which must end the
     process there (a thread still busy must not keep it alive)."""
     server.protocol.set_writer(StdoutWriter(stdout))
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_NoDeserializeTraceback())
     with contextlib.suppress(SystemExit):  # the `exit` notification
         asyncio.run(_serve(server, stdin.fileno(), exit_now))
 
