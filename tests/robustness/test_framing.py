@@ -7,6 +7,7 @@ answered again. A request whose parameters did not fit their type got no answer 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,9 +18,10 @@ from tests.lsp.conftest import copy_workspace
 from tests.robustness.raw_lsp import RawServer, frame, request
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[RawServer]:
-    folder = copy_workspace("pyproj", tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RawServer]:
+    """One server for every case: each must leave it able to read the next message."""
+    folder = copy_workspace("pyproj", tmp_path_factory.mktemp("framing"))
     raw = RawServer(folder)
     raw.initialize(folder)
     yield raw
@@ -32,6 +34,7 @@ def status_body(msg_id: int) -> bytes:
     ).encode()
 
 
+IDS = itertools.count(100)
 BROKEN = {
     "length too small": b"Content-Length: 20\r\n\r\n" + status_body(90),
     "length not a number": b"Content-Length: twelve\r\n\r\n" + status_body(90),
@@ -49,7 +52,7 @@ BROKEN = {
 @pytest.mark.parametrize("broken", BROKEN.values(), ids=list(BROKEN))
 def test_the_message_after_a_broken_frame_is_answered(server: RawServer, broken: bytes) -> None:
     server.send(broken)
-    answer = server.status(2)
+    answer = server.status(next(IDS))
     assert "result" in answer and "folders" in answer["result"], answer
     assert server.proc.poll() is None
 
@@ -58,11 +61,13 @@ def test_a_length_larger_than_the_body_is_cut_at_the_next_header(server: RawServ
     body = status_body(91)
     server.send(b"Content-Length: %d\r\n\r\n" % (len(body) + 500) + body)
     # the server waits for the 500 missing bytes; the next message is where it resumes
-    assert "result" in server.status(3)
+    assert "result" in server.status(next(IDS))
     assert server.proc.poll() is None
 
 
 def test_errors_that_name_the_request(server: RawServer) -> None:
+    server.drain()
+    server.seen.clear()  # the answers to the broken frames above
     server.send(b"Content-Length: 9\r\n\r\n{not json")
     parse_error = server.response(None)
     assert parse_error["error"]["code"] == -32700
@@ -81,7 +86,7 @@ def test_errors_that_name_the_request(server: RawServer) -> None:
     assert server.response(8)["error"]["code"] == -32602
     server.send(request(9, "no/such/method", {}))
     assert server.response(9)["error"]["code"] == -32601  # as before
-    assert "result" in server.status(10)
+    assert "result" in server.status(next(IDS))
 
 
 def test_framing_problems_are_one_line_each_in_the_log(tmp_path: Path) -> None:
