@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 END_SECONDS = 0.8  # the session's own stop; the rest of the second is for the kills
 PARENT_POLL_SECONDS = 1.0
 _EOF = object()
+_HOPS_PER_MESSAGE = 3
+
+
+def _nothing() -> None:
+    return None
 
 
 class _NoDeserializeTraceback(logging.Filter):
@@ -101,6 +106,11 @@ async def _serve(server: DelegateServer, fd: int, exit_now: Callable[[int], None
             continue
         assert isinstance(item, Frame)
         message = handle_frame(server.protocol, item.body)
+        # let what this message woke (the continuation of a request that awaited this
+        # response, say) run before the next message is read, at the pace of pygls'
+        # reader, whose every frame took three round trips through a thread
+        for _ in range(_HOPS_PER_MESSAGE):
+            await loop.run_in_executor(None, _nothing)
         if watcher is None and isinstance(message, types.InitializeRequest):
             pid = message.params.process_id
             if pid is not None:
