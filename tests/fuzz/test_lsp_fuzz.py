@@ -58,7 +58,13 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     raw.initialize(folder)
     state = Fuzzed(raw, folder)
     yield state
+    code = raw.proc.poll()
     raw.close()
+    if code is not None:
+        tail = raw.stderr.decode(errors="replace").splitlines()[-20:]
+        print(f"fuzz: the server exited with {code}; the end of its stderr:")
+        for line in tail:
+            print("   ", line[:300])
     errors = [line for line in raw.stderr.decode(errors="replace").splitlines() if "ERROR" in line]
     print(f"fuzz: {len(errors)} error lines on stderr:")
     for line in errors:

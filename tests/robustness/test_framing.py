@@ -107,3 +107,11 @@ def test_framing_problems_are_one_line_each_in_the_log(tmp_path: Path) -> None:
     assert any("Content-Length is not a number: 'twelve'" in line for line in framing), logged
     assert all("\n" not in line for line in framing)
     assert b"Traceback" not in raw.stderr, raw.stderr.decode(errors="replace")
+
+
+def test_a_message_pygls_chokes_on_does_not_end_the_server(server: RawServer) -> None:
+    """Found by the fuzz test: a cancel notification with a list for an id raised a
+    TypeError out of pygls' handler, which ended the server."""
+    server.send(frame({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": [1]}}))
+    assert "result" in server.status(next(IDS))
+    assert server.proc.poll() is None

@@ -45,18 +45,22 @@ def delegate_run(folder: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def break_state(state: Path, fault: str) -> str:
+    """Make the mounted ``state`` read-only or full; the cause the server must name."""
+    if fault == "read-only":
+        make_read_only(state)
+        return "Read-only file system"
+    fill(state)
+    return "No space left on device"
+
+
 @pytest.mark.parametrize("fault", ["read-only", "full"])
 def test_delegate_run_on_a_broken_state_dir(tmp_path: Path, fault: str) -> None:
     with FakeAnthropic([Reply([text("Plan: nothing")])] * 4) as fake:
         folder = folder_with_config(tmp_path, fake.base_url)
         state = folder / ".delegate"
         with small_tmpfs(state):
-            if fault == "read-only":
-                make_read_only(state)
-                cause = "Read-only file system"
-            else:
-                fill(state)
-                cause = "No space left on device"
+            cause = break_state(state, fault)
             done = delegate_run(folder)
             runs = list((state / "runs").rglob("trace.jsonl")) if (state / "runs").exists() else []
             empty = [p for p in runs if p.stat().st_size == 0]
@@ -74,7 +78,7 @@ def test_the_server_keeps_serving_on_a_broken_state_dir(tmp_path: Path, fault: s
         folder = folder_with_config(tmp_path, fake.base_url)
         state = folder / ".delegate"
         with small_tmpfs(state):
-            make_read_only(state) if fault == "read-only" else fill(state)
+            break_state(state, fault)
             raw = RawServer(folder, env={"ANTHROPIC_API_KEY": KEY})
             try:
                 raw.initialize(folder)

@@ -146,7 +146,12 @@ def handle_frame(protocol: JsonRPCProtocol, body: bytes) -> Any:
         if "method" in data:
             _answer_error(protocol, _request_id(data), exc.code, what[:1].upper() + what[1:])
         return None
-    protocol.handle_message(message)
+    try:
+        protocol.handle_message(message)
+    except Exception as exc:  # pygls' own reader caught these too: one message, not the server
+        log.error("JSON-RPC: handling %r failed: %s: %s", method, type(exc).__name__, exc)
+        if "id" in data and "method" in data:
+            _answer_error(protocol, _request_id(data), -32603, f"Internal error: {exc}")
     return message
 
 
