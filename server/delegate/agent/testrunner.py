@@ -101,6 +101,9 @@ def selection_args(root: Path, command: Sequence[str], selection: Sequence[str])
     )
 
 
+_EXIT_POLL_S = 0.05
+
+
 class TestRunner:
     """Runs one project's test command in its sandbox; each :meth:`run` is independent."""
 
@@ -148,7 +151,7 @@ class TestRunner:
         timed_out = False
         try:
             try:
-                await asyncio.wait_for(proc.wait(), self.timeout_s)
+                await asyncio.wait_for(_exited(proc), self.timeout_s)
             except TimeoutError:
                 timed_out = True
                 await _terminate_group(proc, self.kill_grace_s)
@@ -243,6 +246,14 @@ class _Capture:
                 self._done += marks
                 total = round(self._done * 100 / pct) if pct else None
                 self._on_progress(self._done, total)
+
+
+async def _exited(proc: asyncio.subprocess.Process) -> None:
+    """Until the test command itself has exited. ``proc.wait()`` also waits for its stdout
+    to close, which a child it left running (a server, a daemon) may hold open until the
+    timeout; those children are killed with the group right after."""
+    while proc.returncode is None:
+        await asyncio.sleep(_EXIT_POLL_S)
 
 
 async def _terminate_group(proc: asyncio.subprocess.Process, grace_s: float) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import sys
 import uuid
 from dataclasses import asdict
@@ -60,8 +61,10 @@ def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from delegate.agent.engine import run_task
+    from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
+    from delegate.state_dir import STATE_DIR, storage_problem
 
     folder = args.folder.resolve()
     if not folder.is_dir():
@@ -114,11 +117,18 @@ def run(args: argparse.Namespace) -> int:
         )
 
     print(f"delegate: task {task_id}", file=sys.stderr)
+    for line in sweep_dead_sandboxes(folder):
+        print(f"delegate: removed {line}", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _interrupt)  # cancel the task: its sandbox is removed
     index = _open_index(folder, settings)
     try:
         result = asyncio.run(
             run_task(spec, settings, api_key=api_key, index=index, events=progress)
         )
+    except OSError as exc:  # .delegate/ read-only, full or gone: say where and why
+        print(f"delegate run: {storage_problem(exc, folder / STATE_DIR)}", file=sys.stderr)
+        _drop_empty_trace(folder, task_id)
+        return 1
     finally:
         if index is not None:
             index.close()
@@ -145,6 +155,23 @@ def run(args: argparse.Namespace) -> int:
     if result.state != "succeeded":
         return 1
     return 1 if applied is not None and applied["conflicted"] else 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _drop_empty_trace(folder: Path, task_id: str) -> None:
+    """A trace that never got its first line is no record: leave no empty file."""
+    from delegate.agent.trace import trace_path
+
+    path = trace_path(folder, task_id)
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+            path.parent.rmdir()
+    except OSError:
+        pass
 
 
 def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from delegate.agent.task import EventSink, TaskEvent, TaskResult, TaskSpec
+from delegate.state_dir import STATE_DIR, storage_problem
 from delegate.tasks.records import TaskRecord
 from delegate.tasks.store import TaskStore
 
@@ -204,7 +205,10 @@ class TaskRegistry:
             self._update(record, state="cancelled", phase="done", message="Cancelled.")
         except Exception as exc:  # the runner's failure is the task's failure, not ours
             log.exception("task %s failed", spec.task_id)
-            self._update(record, state="failed", phase="done", message=f"Failed: {exc}")
+            detail = (
+                storage_problem(exc, spec.folder / STATE_DIR) if isinstance(exc, OSError) else exc
+            )
+            self._update(record, state="failed", phase="done", message=f"Failed: {detail}")
         finally:
             if acquired:
                 await asyncio.shield(self._release_slot())
