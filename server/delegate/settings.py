@@ -133,6 +133,13 @@ class TestSettings(_Section):
     max_output_chars: int = Field(
         20000, ge=1000, le=1_000_000, description="Test output kept per run; the rest is cut."
     )
+    env: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Names of environment variables passed to test runs besides the allowlist "
+            "(PATH, LANG, LC_*, TZ, TERM); their values are still redacted from every output."
+        ),
+    )
 
 
 class IndexSettings(_Section):
@@ -185,6 +192,23 @@ class SandboxSettings(_Section):
         ge=0,
         le=1 << 20,
         description="Largest snapshot placed in RAM-backed /dev/shm; 0 never uses it.",
+    )
+    require_isolation: bool = Field(
+        True,
+        description=(
+            "Refuse to run model-written code (tests, the shell) when no OS sandbox "
+            "(bubblewrap) works here. Turn off only to run such code unconfined."
+        ),
+    )
+    max_processes: int = Field(
+        256, ge=8, le=65536, description="Processes a confined run may have at once."
+    )
+    cpu_seconds: int = Field(900, ge=1, le=86400, description="CPU time of each process of a run.")
+    memory_mb: int = Field(
+        8192, ge=64, le=1 << 20, description="Address space of each process of a run, in MiB."
+    )
+    max_file_mb: int = Field(
+        1024, ge=1, le=1 << 20, description="Largest file a confined run may write, in MiB."
     )
 
 

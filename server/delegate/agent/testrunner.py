@@ -25,6 +25,7 @@ from typing import Literal
 
 from delegate.agent.env import scrubbed_environment
 from delegate.agent.failures import condense_output, progress_from_line
+from delegate.agent.isolation import Confinement, IsolationUnavailable, confined_command
 from delegate.agent.paths import PathEscape, resolve_inside
 from delegate.agent.task import TestReport
 
@@ -113,8 +114,10 @@ class TestRunner:
         timeout_s: float,
         max_output_chars: int,
         kill_grace_s: float = 2.0,
+        confinement: Confinement | None = None,
     ) -> None:
         self.root = root
+        self.confinement = confinement or Confinement.for_sandbox(root)
         self.command = list(command)
         self.timeout_s = timeout_s
         self.max_output_chars = max_output_chars
@@ -127,10 +130,14 @@ class TestRunner:
         argv = selection_args(self.root, self.command, selection)
         started = time.monotonic()
         try:
+            spawn_argv, spawn_env, notice = self._confined(argv)
+        except IsolationUnavailable as exc:
+            return TestReport(argv, False, 126, str(exc))
+        try:
             proc = await asyncio.create_subprocess_exec(
-                *argv,
+                *spawn_argv,
                 cwd=self.root,
-                env=scrubbed_environment(extra=self._extra_env()),
+                env=spawn_env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
@@ -156,7 +163,7 @@ class TestRunner:
                     await asyncio.wait_for(asyncio.shield(reader), 5.0)
                 except (TimeoutError, asyncio.CancelledError):
                     reader.cancel()
-        output = capture.text()
+        output = capture.text() if notice is None else f"[{notice}]\n{capture.text()}"
         exit_code = None if timed_out else proc.returncode
         condensed = condense_output(output, exit_code=exit_code, timed_out=timed_out)
         summary = condensed.summary
@@ -171,6 +178,12 @@ class TestRunner:
             output_tail=output[-self.max_output_chars :],
             duration_s=time.monotonic() - started,
         )
+
+    def _confined(self, argv: list[str]) -> tuple[list[str], dict[str, str], str | None]:
+        """The argv and environment that run ``argv`` in the OS sandbox (agent.isolation)."""
+        confinement = self.confinement
+        env = scrubbed_environment(extra=self._extra_env(), passed=confinement.pass_env)
+        return confined_command(argv, self.root, env, confinement)
 
     def _extra_env(self) -> dict[str, str]:
         if runner_kind(self.command) != "pytest":

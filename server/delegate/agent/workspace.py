@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from delegate.agent.isolation import Confinement
 from delegate.agent.sandbox import Sandbox
 from delegate.agent.task import TaskSpec, TestReport
 from delegate.agent.testrunner import TestRunner, detect_test_command
@@ -51,6 +52,7 @@ class SandboxWorkspace:
                 timeout_s=timeout_s,
                 max_output_chars=runner.max_output_chars,
                 kill_grace_s=runner.kill_grace_s,
+                confinement=runner.confinement,
             )
         return await runner.run(selection, on_progress=on_progress)
 
@@ -61,7 +63,9 @@ class SandboxWorkspace:
         await self.sandbox.close()
 
 
-def test_runner_for(root: Path, settings: Settings) -> TestRunner | None:
+def test_runner_for(
+    root: Path, settings: Settings, confinement: Confinement | None = None
+) -> TestRunner | None:
     """The configured test command, else the detected one; None when there is neither."""
     command = settings.tests.command or detect_test_command(root)
     if not command:
@@ -71,6 +75,7 @@ def test_runner_for(root: Path, settings: Settings) -> TestRunner | None:
         list(command),
         timeout_s=settings.tests.timeout_seconds,
         max_output_chars=settings.tests.max_output_chars,
+        confinement=confinement,
     )
 
 
@@ -85,7 +90,8 @@ async def open_workspace(
         placement=settings.sandbox,
     )
     try:
-        runner = test_runner_for(sandbox.root, settings)
+        confinement = Confinement.from_settings(sandbox.temp_dir, spec.folder, settings)
+        runner = test_runner_for(sandbox.root, settings, confinement)
         context = ToolContext(
             sandbox_root=sandbox.root, index=index, test_runner=runner, settings=settings
         )
