@@ -329,8 +329,14 @@ def load_settings(raw: Mapping[str, Any] | None) -> tuple[Settings, list[Setting
     return Settings(), warnings
 
 
-def read_folder_settings(folder: Path) -> tuple[dict[str, Any], list[SettingsWarning]]:
-    """Read ``[tool.delegate]`` from pyproject.toml, then ``.delegate/config.toml`` (which wins)."""
+def read_folder_settings(
+    folder: Path, *, trust: bool = False
+) -> tuple[dict[str, Any], list[SettingsWarning]]:
+    """Read ``[tool.delegate]`` from pyproject.toml, then ``.delegate/config.toml`` (which wins).
+
+    Settings that run commands or send the key (:data:`delegate.trust.GATED_SETTINGS`) are
+    dropped with a warning unless the folder is trusted (or ``trust`` says so for this run).
+    """
     merged: dict[str, Any] = {}
     warnings: list[SettingsWarning] = []
     for path, section in (
@@ -356,7 +362,23 @@ def read_folder_settings(folder: Path) -> tuple[dict[str, Any], list[SettingsWar
                 "api_key", "<hidden>", "keys are never read from files; set ANTHROPIC_API_KEY"
             )
         )
-    return merged, warnings
+    return _trusted_part(folder, merged, warnings, trust)
+
+
+def _trusted_part(
+    folder: Path, merged: dict[str, Any], warnings: list[SettingsWarning], trust: bool
+) -> tuple[dict[str, Any], list[SettingsWarning]]:
+    from delegate.trust import TrustStore, gated_values, trusted_by_environment, values_digest
+    from delegate.trust import without_gated
+
+    gated = gated_values(merged)
+    if not gated or trust or trusted_by_environment(folder):
+        return merged, warnings
+    if TrustStore().decision(folder, values_digest(gated)):
+        return merged, warnings
+    reason = "set in the folder's own files, which you have not trusted; not applied"
+    warnings += [SettingsWarning(name, value, reason) for name, value in gated.items()]
+    return without_gated(merged), warnings
 
 
 def settings_reference() -> list[tuple[str, str, str]]:

@@ -133,6 +133,8 @@ class TestRunner:
             spawn_argv, spawn_env, notice = self._confined(argv)
         except IsolationUnavailable as exc:
             return TestReport(argv, False, 126, str(exc))
+        except OSError as exc:
+            return TestReport(argv, False, 127, f"could not start the test command: {exc}")
         try:
             proc = await asyncio.create_subprocess_exec(
                 *spawn_argv,

@@ -41,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--apply", action="store_true", help="apply every hunk to the folder")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--keep-sandbox", action="store_true", help="do not delete the sandbox")
+    parser.add_argument(
+        "--trust",
+        action="store_true",
+        help="apply the folder's own settings that run commands or send the key (tests.command, "
+        "api.base_url, …) for this run",
+    )
 
 
 def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
@@ -70,10 +76,11 @@ def run(args: argparse.Namespace) -> int:
             "delegate run: ANTHROPIC_API_KEY is not set; export it and try again.", file=sys.stderr
         )
         return 2
-    raw, warnings = read_folder_settings(folder)
+    raw, warnings = read_folder_settings(folder, trust=args.trust)
     settings, more = load_settings(raw)
     for warning in [*warnings, *more]:
         print(warning.message(), file=sys.stderr)
+    _print_isolation_notice(settings)
 
     file, start, end, symbol = None, None, None, None
     kind = "task"
@@ -132,6 +139,14 @@ def run(args: argparse.Namespace) -> int:
     if result.state != "succeeded":
         return 1
     return 1 if applied is not None and applied["conflicted"] else 0
+
+
+def _print_isolation_notice(settings: Settings) -> None:
+    from delegate.agent.isolation import isolation_notice
+
+    notice = isolation_notice(settings.sandbox.require_isolation)
+    if notice:
+        print(notice, file=sys.stderr)
 
 
 def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:

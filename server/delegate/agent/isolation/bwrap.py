@@ -79,10 +79,14 @@ def bwrap_argv(
         perms = WORLD_WRITABLE if path in (*PRIVATE_TMP, home) else "0755"
         args += ["--perms", perms, "--tmpfs", str(path)]
         roots.append(path)
+    made: set[Path] = set()
+    if home not in roots:  # $HOME under a hidden place still exists inside, fresh
+        args += _make_parents(home, roots, made)
+        args += ["--perms", WORLD_WRITABLE, "--tmpfs", str(home)]
+        roots.append(home)
     for masked in MASKED_FILES:
         if masked.is_file():
             args += ["--ro-bind", "/dev/null", str(masked)]
-    made: set[Path] = set()
     writable_roots = [Path(w) for w in writable]
     for path in readable:
         if _covered(path, roots) is None and path not in roots:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -189,6 +190,10 @@ def confined_command(
 
     Raises :class:`IsolationUnavailable` when no confinement works and it is required.
     """
+    program = shutil.which(argv[0], path=env.get("PATH")) if argv else None
+    if program is None:
+        raise FileNotFoundError(f"{argv[0] if argv else ''!r}: no such command")
+    argv = [program, *argv[1:]]
     backend = detect_backend()
     if not backend.available:
         if confinement.require:
