@@ -54,12 +54,13 @@ def tree_digest(folder: Path, skip: str = ".delegate") -> dict[str, str]:
     return digest
 
 
-def victim_repository(tmp_path: Path, config: str = "") -> Path:
-    """The calc fixture as a committed git repository with the fast test command set."""
+def victim_repository(tmp_path: Path, config: str = "", tests: str = "") -> Path:
+    """The calc fixture as a committed git repository with the fast test command set
+    (``tests``: more lines of the ``[tests]`` table; ``config``: more tables)."""
     folder = project(tmp_path, "calc")
     (folder / ".delegate").mkdir()
     (folder / ".delegate" / "config.toml").write_text(
-        f"[tests]\ncommand = {json.dumps(TEST_COMMAND)}\n[api]\nmax_retries = 0\n"
+        f"[tests]\ncommand = {json.dumps(TEST_COMMAND)}\n{tests}[api]\nmax_retries = 0\n"
         f"[budget]\nmax_iterations = 1\n[index]\non_start = false\n{config}"
     )
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]

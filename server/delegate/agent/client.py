@@ -21,7 +21,7 @@ import anthropic
 import httpx2  # the SDK raises its transport errors unwrapped when a stream breaks mid-way
 
 from delegate.agent.cost import Usage, cost_usd
-from delegate.agent.redact import redact_sdk_logs
+from delegate.agent.redact import redact_for_model, redact_sdk_logs
 from delegate.agent.trace import TraceWriter
 from delegate.settings import ApiSettings
 
@@ -124,6 +124,7 @@ class ModelClient:
             max_retries=settings.max_retries,
         )
         redact_sdk_logs(api_key)
+        self._api_key = api_key
         if trace is not None:
             trace.redactor.add(api_key)
         self.calls = 0
@@ -158,6 +159,8 @@ class ModelClient:
         }
         if tool_list:
             request["tools"] = tool_list
+        request = redact_for_model(request, self._api_key)  # no secret value reaches the model
+        message_list = request["messages"]
         fields = trace_fields or {}
         self._write(
             "model_request",

@@ -270,7 +270,7 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
 def _checked_item(item: str) -> str:
     if not isinstance(item, str) or not item:
         raise SelectionError("each test selection must be a non-empty string")
-    if item.startswith("-"):
+    if item.startswith(("-", "@")):  # "@file": pytest (argparse) reads arguments from a file
         raise SelectionError(f"{item!r}: options are not allowed, only test paths or ids")
     if _UNSAFE_CHARS.search(item):
         raise SelectionError(

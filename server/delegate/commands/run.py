@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import re
@@ -60,6 +62,7 @@ def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from delegate.agent.engine import run_task
+    from delegate.agent.redact import Redactor
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
 
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             "delegate run: ANTHROPIC_API_KEY is not set; export it and try again.", file=sys.stderr
         )
         return 2
+    redactor = Redactor([api_key])  # every line printed below goes through it
     raw, warnings = read_folder_settings(folder, trust=args.trust)
     settings, more = load_settings(raw)
     for warning in [*warnings, *more]:
@@ -109,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         tests = f" tests {event.tests_done}/{event.tests_total or '?'}" if event.tests_done else ""
         round_ = f" round {event.iteration}" if event.iteration else ""
         print(
-            f"[{event.phase}]{round_}{tests} ${event.cost_usd:.4f} {event.message}",
+            redactor.text(f"[{event.phase}]{round_}{tests} ${event.cost_usd:.4f} {event.message}"),
             file=sys.stderr,
             flush=True,
         )
@@ -129,9 +133,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = asdict(result)
         data["applied"] = applied
-        print(json.dumps(data, default=str, indent=2))
+        print(json.dumps(redactor.value(json.loads(json.dumps(data, default=str))), indent=2))
     else:
-        _print_human(result, applied)
+        human, notes = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(human), contextlib.redirect_stderr(notes):
+            _print_human(result, applied)
+        sys.stdout.write(redactor.text(human.getvalue()))
+        sys.stderr.write(redactor.text(notes.getvalue()))
         if args.apply and applied is None:
             # a failed task's partial diff is for inspection, never written to the folder
             reason = "the task failed" if result.state != "succeeded" else "there is no change"
