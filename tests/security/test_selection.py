@@ -13,7 +13,8 @@ from delegate.agent.testrunner import SelectionError, selection_args
 @pytest.mark.parametrize("item", ["@args", "@tests/args.txt", "@/etc/passwd"])
 def test_at_file_selection_is_refused(tmp_path: Path, item: str) -> None:
     (tmp_path / "tests").mkdir()
-    (tmp_path / "args").write_text("--junitxml=/tmp/outside.xml\n")
+    # the model can create a file named "@args" with the edit tool, so the path exists
+    (tmp_path / "@args").write_text("--junitxml=/tmp/outside.xml\n")
     (tmp_path / "tests" / "args.txt").write_text("-p no:cacheprovider\n")
     with pytest.raises(SelectionError, match="options are not allowed"):
         selection_args(tmp_path, TEST_COMMAND, [item])
