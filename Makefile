@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest bench clean venv sandbox-tools
 
 venv: $(STAMP)
 
@@ -38,8 +38,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NATIVE)
+pytest: $(STAMP) $(NATIVE) sandbox-tools
 	$(BIN)/python -m pytest -q
+
+# tests run model-written code under bubblewrap (docs/security.md); util-linux brings
+# prlimit and setpriv
+sandbox-tools:
+	@command -v bwrap >/dev/null && command -v prlimit >/dev/null && command -v setpriv >/dev/null \
+	  || { if [ "$$(id -u)" = 0 ]; then \
+	         apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 bubblewrap util-linux; \
+	       else echo "make: confined test runs need bubblewrap: run 'sudo apt-get install bubblewrap util-linux'"; \
+	         exit 1; fi; }
 
 test: lint typecheck pytest
 

@@ -368,8 +368,13 @@ def read_folder_settings(
 def _trusted_part(
     folder: Path, merged: dict[str, Any], warnings: list[SettingsWarning], trust: bool
 ) -> tuple[dict[str, Any], list[SettingsWarning]]:
-    from delegate.trust import TrustStore, gated_values, trusted_by_environment, values_digest
-    from delegate.trust import without_gated
+    from delegate.trust import (
+        TrustStore,
+        gated_values,
+        trusted_by_environment,
+        values_digest,
+        without_gated,
+    )
 
     gated = gated_values(merged)
     if not gated or trust or trusted_by_environment(folder):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
 from tests.agent.scenarios import TEST_COMMAND, project
 from tests.fakes.fake_anthropic import Reply, text, tool_use
 
@@ -112,7 +113,7 @@ class Listener:
         self.sock.close()
 
 
-ATTACKS = r'''
+ATTACKS = r"""
 import json, os, socket, subprocess, sys, time
 from pathlib import Path
 
@@ -223,7 +224,7 @@ def test_attacks():
     attempt("fork-400", fork_many)
     print("\n".join(LINES))
     assert False, "ATTACK-REPORT"
-'''
+"""
 
 
 def attack_code(*, user: Path, home: Path, absolute: Path, port: int, marker: str) -> str:

@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 
 import pytest
+
+from delegate.cli import main
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.security.hostile import PLANTED, REVERSED_KEY, scripted_attacker, victim_repository
 
-from delegate.cli import main
-
-LEAKER = r'''
+LEAKER = r"""
 import base64, os
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def test_leak():
     Path("leak.txt").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     assert False, "\n".join(lines)
-'''
+"""
 
 
 def forms(value: str) -> list[str]:

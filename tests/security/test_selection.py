@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.agent.scenarios import TEST_COMMAND
 
 from delegate.agent.testrunner import SelectionError, selection_args
+from tests.agent.scenarios import TEST_COMMAND
 
 
 @pytest.mark.parametrize("item", ["@args", "@tests/args.txt", "@/etc/passwd"])

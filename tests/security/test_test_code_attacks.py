@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from delegate.agent.isolation import Backend
+from delegate.cli import main
 from tests.fakes.fake_anthropic import FakeAnthropic
 from tests.security.hostile import (
     KEY,
@@ -31,9 +34,6 @@ from tests.security.hostile import (
     tree_digest,
     victim_repository,
 )
-
-from delegate.agent.isolation import Backend
-from delegate.cli import main
 
 ALL_ATTACKS = {
     "write-user-folder",
@@ -58,9 +58,7 @@ def run_attack(
     marker = f"delegate-daemon-{uuid.uuid4().hex}"
     listener = Listener()
     before, home_before = tree_digest(folder), tree_digest(home)
-    code = attack_code(
-        user=folder, home=home, absolute=absolute, port=listener.port, marker=marker
-    )
+    code = attack_code(user=folder, home=home, absolute=absolute, port=listener.port, marker=marker)
     action = {
         "name": "str_replace_based_edit_tool",
         "input": {"command": "create", "path": "tests/test_attack.py", "file_text": code},

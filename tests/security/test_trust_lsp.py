@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
+
 from tests.agent.scenarios import project
 from tests.lsp.conftest import SERVER, initialize_params, make_client, wait_for
 
@@ -55,7 +56,9 @@ async def test_the_server_asks_and_remembers_outside_the_folder(
 
         return client
 
-    config = ClientServerConfig(server_command=SERVER, client_factory=client_factory, server_env=env)
+    config = ClientServerConfig(
+        server_command=SERVER, client_factory=client_factory, server_env=env
+    )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     try:
         await client.initialize_session(initialize_params("neovim", [folder]))

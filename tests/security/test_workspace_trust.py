@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.agent.scenarios import project
-from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
 
 from delegate.cli import main
 from delegate.settings import read_folder_settings
 from delegate.trust import TrustStore, gated_values, values_digest
+from tests.agent.scenarios import project
+from tests.fakes.fake_anthropic import FakeAnthropic, Reply, text, tool_use
 
 KEY = "sk-ant-api03-TRUST-SUITE-KEY-a41c0e9d"
 RAN = "REPO-COMMAND-RAN"

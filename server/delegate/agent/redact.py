@@ -69,9 +69,7 @@ class Redactor:
     """Replaces known secrets (and, unless ``shapes`` is off, secret-looking strings) with
     ``[REDACTED]``. The server's environment secrets are always known."""
 
-    def __init__(
-        self, known_secrets: Iterable[str | None] = (), *, shapes: bool = True
-    ) -> None:
+    def __init__(self, known_secrets: Iterable[str | None] = (), *, shapes: bool = True) -> None:
         from delegate.agent.env import secret_values
 
         self._shapes = shapes

@@ -78,6 +78,8 @@ def risk_findings(changes: Sequence[FileChange], instruction: str) -> list[RiskF
             hits = [line.strip() for line in added if pattern.search(line)]
             if hits:
                 findings.append(
-                    RiskFinding(rule, change.path, f"{change.path}: a new line {what}: {hits[0][:80]}")
+                    RiskFinding(
+                        rule, change.path, f"{change.path}: a new line {what}: {hits[0][:80]}"
+                    )
                 )
     return findings

@@ -28,8 +28,7 @@ from delegate.lsp.configuration import apply_settings
 from delegate.lsp.indexing import in_background
 from delegate.lsp.server import DelegateServer
 from delegate.settings import read_folder_settings
-from delegate.trust import TrustStore, describe, gated_values, trusted_by_environment
-from delegate.trust import values_digest
+from delegate.trust import TrustStore, describe, gated_values, trusted_by_environment, values_digest
 
 log = logging.getLogger(__name__)
 

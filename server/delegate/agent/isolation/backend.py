@@ -58,14 +58,16 @@ def _probe_argv(bwrap: str, as_root: bool) -> list[str]:
 @functools.cache
 def detect_backend() -> Backend:
     """The confinement this machine offers (cached for the process)."""
-    if not os.uname().sysname == "Linux":
+    if os.uname().sysname != "Linux":
         return Backend("none", "confined runs need Linux and bubblewrap")
     bwrap = shutil.which("bwrap")
     prlimit = shutil.which("prlimit")
     as_root = os.geteuid() == 0
     setpriv = shutil.which("setpriv") if as_root else ""
     if not bwrap:
-        return Backend("none", "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
+        return Backend(
+            "none", "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+        )
     if not prlimit or setpriv is None:
         return Backend("none", "util-linux's prlimit and setpriv are needed beside bubblewrap")
     try:

@@ -115,4 +115,3 @@ def bwrap_argv(
 
 def _depth(path: Path) -> int:
     return len(path.parts)
-

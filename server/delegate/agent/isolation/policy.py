@@ -81,7 +81,7 @@ class Confinement:
         pass_env: Sequence[str] = (),
     ) -> Confinement:
         """The usual confinement: ``writable`` (the sandbox) only, the user's folder hidden."""
-        hidden = () if user_folder is None else (user_folder.resolve(),)
+        hidden: tuple[Path, ...] = () if user_folder is None else (user_folder.resolve(),)
         hidden += tuple(_repositories_linked_from(writable))
         return cls(
             writable=(writable.resolve(),),
@@ -126,7 +126,9 @@ def _repositories_linked_from(sandbox: Path) -> list[Path]:
     return found
 
 
-def _needed_reads(argv: Sequence[str], confinement: Confinement, env: Mapping[str, str]) -> list[Path]:
+def _needed_reads(
+    argv: Sequence[str], confinement: Confinement, env: Mapping[str, str]
+) -> list[Path]:
     """Paths a run must read even when a hidden place covers them."""
     paths = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     program = Path(argv[0])
