@@ -23,6 +23,7 @@ import httpx2  # the SDK raises its transport errors unwrapped when a stream bre
 from delegate.agent.cost import Usage, cost_usd
 from delegate.agent.redact import redact_for_model, redact_sdk_logs
 from delegate.agent.trace import TraceWriter
+from delegate.agent.untrusted import wrap_tool_results
 from delegate.settings import ApiSettings
 
 Block = dict[str, Any]
@@ -159,6 +160,7 @@ class ModelClient:
         }
         if tool_list:
             request["tools"] = tool_list
+        request["messages"] = wrap_tool_results(message_list)  # repository text is data
         request = redact_for_model(request, self._api_key)  # no secret value reaches the model
         message_list = request["messages"]
         fields = trace_fields or {}

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from delegate.agent.task import TaskSpec, TestReport
+from delegate.agent.untrusted import UNTRUSTED_RULE, untrusted_block
 
 SYSTEM = """\
 You are Delegate, a careful software engineer working on a task a developer handed you from \
@@ -45,6 +46,7 @@ You review a change an automated agent made for a developer. Judge only the diff
 task. Reject it if it does not do the task, if it deletes, skips or weakens tests, if it \
 touches unrelated files, or if it adds secrets. Reply with JSON only: \
 {"approved": true|false, "notes": ["short reason", ...]}"""
+VERIFIER_SYSTEM += "\n\n" + UNTRUSTED_RULE  # the diff may quote the repository's text
 
 TESTGEN_REQUEST = """\
 Write unit tests for `{symbol}`{where}. Follow the project's conventions:
@@ -57,9 +59,12 @@ Then call `finish` with a summary."""
 
 def system_prompt(repo_map: str | None = None) -> list[str]:
     """System blocks: the stable rules, then the repo map (both cached as one prefix)."""
-    blocks = [SYSTEM]
+    blocks = [f"{SYSTEM}\n\n{UNTRUSTED_RULE}"]
     if repo_map:
-        blocks.append("Map of the repository (most relevant files first):\n" + repo_map)
+        blocks.append(
+            "Map of the repository (most relevant files first):\n"
+            + untrusted_block("repo map", repo_map)
+        )
     return blocks
 
 
@@ -80,7 +85,8 @@ def _baseline(report: TestReport | None) -> str:
     failing = "\n".join(f"- {line}" for line in report.failures[:10])
     return (
         f"\nBefore your change some tests already fail ({report.summary}); you are not "
-        f"expected to fix those unless the task asks for it:\n{failing}"
+        f"expected to fix those unless the task asks for it:\n"
+        f"{untrusted_block('test output', failing)}"
     )
 
 
@@ -159,6 +165,7 @@ def code_message() -> str:
 def test_feedback(report: TestReport, iteration: int, max_iterations: int) -> str:
     """What the model hears after a red test run: condensed failures, never the whole log."""
     failures = "\n\n".join(report.failures[:10]) or report.output_tail[-3000:]
+    failures = untrusted_block("test output", failures)
     return (
         f"The tests fail after your change ({report.summary}); round {iteration} of "
         f"{max_iterations}.\n\n{failures}\n\nFix the code (not the tests, unless a test itself "
@@ -178,9 +185,10 @@ def verifier_message(
         was = before.summary if before else "unknown"
         tests = f"before: {was}; after: {after.summary}"
     flagged = "\n".join(f"- {f}" for f in findings) or "- none"
+    quoted = untrusted_block("the change under review", f"```diff\n{diff[:60000]}\n```")
     return (
         f"Task: {instruction}\n\nTests: {tests}\n\nAutomatic checks flagged:\n{flagged}\n\n"
-        f"Diff:\n```diff\n{diff[:60000]}\n```"
+        f"Diff:\n{quoted}"
     )
 
 
@@ -191,4 +199,5 @@ def testgen_message(
     request = TESTGEN_REQUEST.format(
         symbol=symbol, where=where, conventions=conventions, test_path=test_path
     )
-    return f"{request}\n\nThe code under test:\n```\n{source[:20000]}\n```"
+    code = untrusted_block("code under test", f"```\n{source[:20000]}\n```")
+    return f"{request}\n\nThe code under test:\n{code}"
