@@ -210,6 +210,13 @@ class SandboxSettings(_Section):
     max_file_mb: int = Field(
         1024, ge=1, le=1 << 20, description="Largest file a confined run may write, in MiB."
     )
+    shell_tool: bool = Field(
+        True,
+        description=(
+            "Offer the coder a `bash` tool whose commands run in the same OS sandbox as the "
+            "tests (never offered where runs cannot be confined and isolation is required)."
+        ),
+    )
 
 
 class Settings(_Section):

@@ -7,17 +7,20 @@ the tool set and the test runner, so the loop does not depend on how each is bui
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from delegate.agent.isolation import Confinement
+from delegate.agent.isolation import Confinement, isolation_notice
 from delegate.agent.sandbox import Sandbox
 from delegate.agent.task import TaskSpec, TestReport
 from delegate.agent.testrunner import TestRunner, detect_test_command
 from delegate.agent.tools import ToolContext, build_tools
 from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from delegate.agent.engine import CodeIndex, Tool
@@ -90,6 +93,9 @@ async def open_workspace(
         placement=settings.sandbox,
     )
     try:
+        notice = isolation_notice(settings.sandbox.require_isolation)
+        if notice:  # said before each task, as at start
+            log.warning("task %s: %s", spec.task_id, notice)
         confinement = Confinement.from_settings(sandbox.temp_dir, spec.folder, settings)
         runner = test_runner_for(sandbox.root, settings, confinement)
         context = ToolContext(
