@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from tests.security.hostile import PLANTED, REVERSED_KEY, scripted_attacker, vic
 LEAKER = r"""
 import base64, os
 from pathlib import Path
+from typing import Any
 
 NAMES = {names!r}
 
@@ -39,6 +41,31 @@ def test_leak():
 """
 
 
+def leaking_action(names: list[str]) -> dict[str, Any]:
+    return {
+        "name": "str_replace_based_edit_tool",
+        "input": {
+            "command": "create",
+            "path": "tests/test_leak.py",
+            "file_text": LEAKER.format(names=names),
+        },
+    }
+
+
+def leaks_in(places: dict[str, str]) -> list[tuple[str, str]]:
+    """(where, form) for every form of every planted secret found in ``places``."""
+    secrets = [form for value in PLANTED.values() for form in forms(value)] + [REVERSED_KEY]
+    return [(where, s) for where, text in places.items() for s in secrets if s in text]
+
+
+def state_files(folder: Path) -> dict[str, str]:
+    return {
+        str(path): path.read_text(errors="replace")
+        for path in (folder / ".delegate").rglob("*")
+        if path.is_file()
+    }
+
+
 def forms(value: str) -> list[str]:
     return [value, value[::-1], base64.b64encode(value.encode()).decode()]
 
@@ -50,15 +77,7 @@ def test_planted_secrets_are_redacted_everywhere(
     folder = victim_repository(tmp_path, tests=f"env = {json.dumps(names)}\n")
     for name, value in PLANTED.items():
         monkeypatch.setenv(name, value)
-    action = {
-        "name": "str_replace_based_edit_tool",
-        "input": {
-            "command": "create",
-            "path": "tests/test_leak.py",
-            "file_text": LEAKER.format(names=names),
-        },
-    }
-    with FakeAnthropic(policy=scripted_attacker(action)) as fake:
+    with FakeAnthropic(policy=scripted_attacker(leaking_action(names))) as fake:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         main(["run", "add a test", "--folder", str(folder), "--json", "--trust"])
     out, err = capsys.readouterr()
@@ -68,10 +87,6 @@ def test_planted_secrets_are_redacted_everywhere(
     assert any(c["path"] == "leak.txt" for c in result["changes"])
     places = {"stdout": out, "stderr": err}
     places |= {f"request {i}": json.dumps(r.body) for i, r in enumerate(fake.requests)}
-    for path in (folder / ".delegate").rglob("*"):
-        if path.is_file():
-            places[str(path)] = path.read_text(errors="replace")
+    places |= state_files(folder)
     assert len(places) > 4
-    secrets = [form for value in PLANTED.values() for form in forms(value)] + [REVERSED_KEY]
-    leaks = [(where, s) for where, text in places.items() for s in secrets if s in text]
-    assert leaks == []
+    assert leaks_in(places) == []

@@ -24,6 +24,7 @@ def added(path: str, line: str) -> FileChange:
         ("web.js", "require('child_process').execSync(cmd)", "new-process-call"),
         (".github/workflows/ci.yml", "run: echo hi", "ci-or-hook-change"),
         (".pre-commit-config.yaml", "repos: []", "ci-or-hook-change"),
+        ("leak.txt", "PGPASSWORD plain [REDACTED]", "masked-secret"),
     ],
 )
 def test_risky_additions_are_found(path: str, line: str, rule: str) -> None:
@@ -49,3 +50,17 @@ async def test_a_risky_change_is_blocked_even_when_the_review_approves() -> None
     assert verdict["approved"] is False
     assert {"pipe-to-shell", "new-process-call"} <= {r["rule"] for r in verdict["rules"]}
     assert all(r["severity"] == "block" for r in verdict["rules"] if r["rule"] != "ci-config")
+
+
+def test_a_secret_value_a_run_copied_into_a_file_is_masked_in_the_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from delegate.agent.redact import redact_added_lines
+
+    monkeypatch.setenv("PGPASSWORD", "pg-planted-Passw0rd-4471")
+    kept = "old = 'pg-planted-Passw0rd-4471'\n"  # the user's own line: not touched
+    change = FileChange(
+        path="x.py", base=kept, proposed=kept + "new = 'pg-planted-Passw0rd-4471'\n"
+    )
+    [masked] = redact_added_lines([change])
+    assert masked.proposed == kept + "new = '[REDACTED]'\n"

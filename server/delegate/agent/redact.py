@@ -16,7 +16,10 @@ import base64
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
+
+from delegate.proposals.changes import FileChange
 
 MASK = "[REDACTED]"
 
@@ -109,6 +112,27 @@ class Redactor:
 def redact_for_model(request: Any, api_key: str | None) -> Any:
     """A model request with every known secret value masked (shapes are left alone)."""
     return Redactor([api_key], shapes=False).value(request)
+
+
+def redact_added_lines(changes: Iterable[FileChange]) -> list[FileChange]:
+    """``changes`` with every secret value masked in the lines they add (by value only).
+
+    Test runs and the shell can write files into the sandbox, and those become part of the
+    proposal: a secret copied into one must not reach ``.delegate/proposals`` or, once
+    accepted, the user's files. Lines the file already had are left alone.
+    """
+    redactor = Redactor(shapes=False)
+    out: list[FileChange] = []
+    for change in changes:
+        if change.proposed is None:
+            out.append(change)
+            continue
+        before = set((change.base or "").splitlines())
+        lines = change.proposed.splitlines(keepends=True)
+        masked = [line if line.rstrip("\r\n") in before else redactor.text(line) for line in lines]
+        text = "".join(masked)
+        out.append(change if text == change.proposed else replace(change, proposed=text))
+    return out
 
 
 def redact(value: str, known_secrets: Iterable[str | None] = ()) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from delegate.agent.redact import MASK
 from delegate.proposals.changes import FileChange
 
 _PROCESS = re.compile(
@@ -72,6 +73,15 @@ def risk_findings(changes: Sequence[FileChange], instruction: str) -> list[RiskF
                 RiskFinding("ci-or-hook-change", change.path, f"edit to CI or hooks: {change.path}")
             )
         added = _added_lines(change)
+        if any(MASK in line for line in added):
+            findings.append(
+                RiskFinding(
+                    "masked-secret",
+                    change.path,
+                    f"{change.path}: a secret of the server's environment was written here "
+                    "(masked as [REDACTED])",
+                )
+            )
         for rule, pattern, asked, what in line_rules:
             if asked is not None and asked.search(instruction):
                 continue

@@ -27,6 +27,7 @@ from delegate.agent.env import scrubbed_environment
 from delegate.agent.failures import condense_output, progress_from_line
 from delegate.agent.isolation import Confinement, IsolationUnavailable, confined_command
 from delegate.agent.paths import PathEscape, resolve_inside
+from delegate.agent.redact import Redactor
 from delegate.agent.task import TestReport
 
 RunnerKind = Literal["pytest", "npm", "go", "cargo", "other"]
@@ -166,6 +167,9 @@ class TestRunner:
                 except (TimeoutError, asyncio.CancelledError):
                     reader.cancel()
         output = capture.text() if notice is None else f"[{notice}]\n{capture.text()}"
+        # by value: no secret of the server's environment travels on in a report (the model,
+        # --json, proposals); secret shapes stay, they may be the code under test
+        output = Redactor(shapes=False).text(output)
         exit_code = None if timed_out else proc.returncode
         condensed = condense_output(output, exit_code=exit_code, timed_out=timed_out)
         summary = condensed.summary

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from delegate.agent.isolation import Confinement, isolation_notice
+from delegate.agent.redact import redact_added_lines
 from delegate.agent.sandbox import Sandbox
 from delegate.agent.task import TaskSpec, TestReport
 from delegate.agent.testrunner import TestRunner, detect_test_command
@@ -60,7 +61,7 @@ class SandboxWorkspace:
         return await runner.run(selection, on_progress=on_progress)
 
     def changes(self) -> list[FileChange]:
-        return self.sandbox.changes()
+        return redact_added_lines(self.sandbox.changes())  # a run may copy a secret into a file
 
     async def close(self) -> None:
         await self.sandbox.close()
