@@ -388,7 +388,10 @@ def _trusted_part(
         return merged, warnings
     if TrustStore().decision(folder, values_digest(gated)):
         return merged, warnings
-    reason = "set in the folder's own files, which you have not trusted; not applied"
+    reason = (
+        "set in the folder's own files, which you have not trusted: not applied "
+        "(answer the editor's question, or use `delegate run --trust`)"
+    )
     warnings += [SettingsWarning(name, value, reason) for name, value in gated.items()]
     return without_gated(merged), warnings
 
