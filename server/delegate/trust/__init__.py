@@ -28,6 +28,7 @@ GATED_SETTINGS: tuple[str, ...] = (
     "sandbox.dir",
     "autonomy",
     "index.uri",
+    "ship.remote",  # where a shipped branch is pushed, with the user's git credentials
 )
 
 
