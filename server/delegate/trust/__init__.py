@@ -23,6 +23,7 @@ from delegate.trust.store import TrustStore, trusted_by_environment
 GATED_SETTINGS: tuple[str, ...] = (
     "tests.command",
     "tests.env",
+    "tests.lint_command",  # runs on every file the agent edits
     "api.base_url",
     "sandbox.require_isolation",
     "sandbox.dir",
