@@ -69,8 +69,8 @@ def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from delegate.agent.engine import run_task
-    from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.redact import Redactor
+    from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
     from delegate.state_dir import STATE_DIR, storage_problem
