@@ -130,7 +130,16 @@ def _repositories_linked_from(sandbox: Path) -> list[Path]:
 # (their configuration files, which may hold credentials, stay hidden): rustup's proxies in
 # ~/.cargo/bin find their compilers only through ~/.rustup, pyenv's shims need all of
 # ~/.pyenv; Maven and Go resolve offline from their local caches
-TOOLCHAIN_HOMES = (".rustup", ".pyenv", ".nvm", ".m2/repository", "go/pkg/mod")
+TOOLCHAIN_HOMES = (
+    ".rustup",
+    ".cargo/bin",
+    ".cargo/registry",
+    ".cargo/git",
+    ".pyenv",
+    ".nvm",
+    ".m2/repository",
+    "go/pkg/mod",
+)
 
 
 def _needed_reads(
@@ -139,17 +148,18 @@ def _needed_reads(
     """Paths a run must read even when a hidden place covers them."""
     paths = {Path(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     program = Path(argv[0])
+    home = Path(os.environ.get("HOME") or "/root")
     if program.is_absolute():
-        real = program.resolve()
-        paths.add(real.parent.parent if real.parent.name == "bin" else real.parent)
-        paths.add(program.parent.parent if program.parent.name == "bin" else program.parent)
+        for path in (program.resolve(), program):
+            prefix = path.parent.parent if path.parent.name == "bin" else path.parent
+            # a prefix in the home (~/.cargo) may hold credentials: only its bin there
+            paths.add(path.parent if prefix.is_relative_to(home) else prefix)
     for entry in env.get("PYTHONPATH", "").split(os.pathsep):
         if entry and os.path.isabs(entry):
             paths.add(Path(entry))
     for root in confinement.writable:
         paths.update(_outside_link_targets(root, confinement.writable))
     paths.update(confinement.readable)
-    home = Path(os.environ.get("HOME") or "/root")
     paths.update(home / name for name in TOOLCHAIN_HOMES)
     return sorted(p for p in paths if p.exists())
 
