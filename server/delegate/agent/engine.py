@@ -15,10 +15,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from delegate.agent import prompts
 from delegate.agent.client import (
@@ -28,6 +27,11 @@ from delegate.agent.client import (
     ModelReply,
     default_client_factory,
 )
+from delegate.agent.loop_types import TaskStopped as TaskStopped
+from delegate.agent.loop_types import Tool as Tool
+from delegate.agent.loop_types import ToolPhase as ToolPhase
+from delegate.agent.loop_types import Workspace as Workspace
+from delegate.agent.loop_types import WorkspaceFactory as WorkspaceFactory
 from delegate.agent.redact import Redactor
 from delegate.agent.task import EventSink, Phase, TaskEvent, TaskResult, TaskSpec, TestReport
 from delegate.agent.tools.base import CodeIndex as CodeIndex
@@ -36,49 +40,9 @@ from delegate.agent.verify import verify
 from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
 
-ToolPhase = Literal["plan", "code"]
 NO_KEY = "No Anthropic API key: set ANTHROPIC_API_KEY or send delegate/setApiKey."
 _PLAN_TURNS = 12  # model turns allowed for planning before the plan is taken as it stands
 _TURNS_PER_ITERATION = 40
-
-
-class ToolResultLike(Protocol):
-    text: str
-    is_error: bool
-
-
-class Tool(Protocol):
-    name: str
-
-    def definition(self) -> dict[str, Any]: ...
-
-    async def execute(self, input: dict[str, Any]) -> ToolResultLike: ...
-
-
-class Workspace(Protocol):
-    """The sandbox and what runs in it, as the loop needs them."""
-
-    root: Path
-
-    def tools(self, phase: ToolPhase) -> list[Tool]: ...
-
-    async def run_tests(
-        self,
-        on_progress: Callable[[int, int | None], None] | None = None,
-        selection: Sequence[str] = (),
-        timeout_s: float | None = None,
-    ) -> TestReport | None: ...
-
-    def changes(self) -> list[FileChange]: ...
-
-    async def close(self) -> None: ...
-
-
-WorkspaceFactory = Callable[[TaskSpec, Settings, "CodeIndex | None"], Awaitable[Workspace]]
-
-
-class TaskStopped(Exception):
-    """A bound was reached; the message says which and why."""
 
 
 @dataclass

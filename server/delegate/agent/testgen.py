@@ -20,12 +20,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from delegate.agent import prompts
+from delegate.agent.loop_types import RunningTask, TaskOutcome, TaskStopped
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
 
 if TYPE_CHECKING:
-    from delegate.agent.engine import CodeIndex, TaskRun, _Outcome
+    from delegate.agent.tools.base import CodeIndex
 
 MAX_MUTANTS = 12
 MUTANT_MIN_TIMEOUT_S = 3.0
@@ -236,7 +237,7 @@ def mutant_timeout(kept_run_s: float, limit_s: float) -> float:
 
 
 async def mutation_score(
-    run: TaskRun, target: str, symbol: str, test_path: str, timeout_s: float
+    run: RunningTask, target: str, symbol: str, test_path: str, timeout_s: float
 ) -> dict[str, Any]:
     """Run the kept tests against each mutant of ``symbol``; the file is restored after.
     A mutant counts as killed when the tests fail or time out on it."""
@@ -281,10 +282,8 @@ def _split_symbol(spec_file: str | None, symbol: str) -> tuple[str | None, str]:
     return spec_file, symbol
 
 
-async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -> None:
+async def generate_tests(run: RunningTask, index: CodeIndex | None, outcome: TaskOutcome) -> None:
     """The ``tests`` task kind. Fills ``outcome`` (plan, tests, extra); raises TaskStopped."""
-    from delegate.agent.engine import TaskStopped
-
     spec, root = run.spec, run.workspace.root
     target, symbol = _split_symbol(spec.file, spec.symbol or "")
     if not target or not symbol:

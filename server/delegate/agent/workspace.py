@@ -19,7 +19,8 @@ from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
 
 if TYPE_CHECKING:
-    from delegate.agent.engine import CodeIndex, Tool
+    from delegate.agent.loop_types import Tool
+    from delegate.agent.tools.base import CodeIndex
 
 
 class SandboxWorkspace:

@@ -17,8 +17,8 @@ from lsprotocol import types
 
 from delegate.index.model import Definition
 from delegate.lsp.converters import range_to_json, trigger_range, uri_to_path
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.outline_cache import innermost
-from delegate.lsp.server import DelegateServer
 from delegate.triggers import find_trigger
 
 log = logging.getLogger(__name__)

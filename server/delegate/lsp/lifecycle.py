@@ -14,7 +14,7 @@ from lsprotocol import types
 
 from delegate.lsp.configuration import apply_settings, fetch_client_settings, settings_section
 from delegate.lsp.file_events import register_file_watchers
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.workspace_folders import (
     attach_folder,
     initial_folders,

@@ -76,6 +76,9 @@ class Session:
     # started (not when it was queued): the proposal removes the comment from it even if
     # the agent left the file alone
     trigger_snapshots: dict[str, str] = field(default_factory=dict)
+    # ``{task id: text of its file at submit}`` for queued tasks with focus lines or a
+    # ``delegate:`` comment; an entry lives until its task starts or ends (``task_runs``)
+    submitted_texts: dict[str, str] = field(default_factory=dict)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
     outlines: OutlineCache = field(default_factory=OutlineCache)
     background: set[asyncio.Task[Any]] = field(default_factory=set)

@@ -35,8 +35,8 @@ from delegate.lsp.converters import (
 )
 from delegate.lsp.documents import unsaved_overrides
 from delegate.lsp.indexing import in_background
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.progress import start_progress
-from delegate.lsp.server import DelegateServer
 from delegate.tasks import TaskRecord, TaskRegistry, new_task_id
 from delegate.tasks.focus import FocusMove, follow_focus, follow_range
 
@@ -132,15 +132,6 @@ def text_now(ls: DelegateServer, uri: str, path: Path) -> str | None:
         return None
 
 
-_SUBMITTED: dict[int, dict[str, str]] = {}
-
-
-def submitted_texts(ls: DelegateServer) -> dict[str, str]:
-    """``{task id: text of its file at submit}`` for queued tasks with focus lines or a
-    ``delegate:`` comment; an entry lives until its task starts or ends."""
-    return _SUBMITTED.setdefault(id(ls), {})
-
-
 def submit_task(
     ls: DelegateServer,
     spec: TaskSpec,
@@ -157,7 +148,7 @@ def submit_task(
     buffers as they are when the task starts (``spec.overrides`` is replaced then).
     """
     if focus_text is not None and spec.file is not None:
-        submitted_texts(ls)[spec.task_id] = focus_text
+        ls.session.submitted_texts[spec.task_id] = focus_text
     record = ls.session.registry.submit(spec, trigger=trigger)
     in_background(ls, _show_progress(ls, record))
     log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
@@ -173,7 +164,7 @@ def as_started(ls: DelegateServer, spec: TaskSpec) -> TaskSpec:
     the same text the agent worked from. A folder that left the workspace (its tasks are
     being cancelled) has no buffers to read.
     """
-    submitted = submitted_texts(ls).pop(spec.task_id, None)
+    submitted = ls.session.submitted_texts.pop(spec.task_id, None)
     record = ls.session.registry.get(spec.task_id)
     if spec.folder in ls.session.folders:
         spec = replace(spec, overrides=unsaved_overrides(ls, spec.folder))
@@ -302,6 +293,7 @@ async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: Event
 
 def register(server: DelegateServer) -> None:
     session = server.session
+    server.task_runner = lambda spec, events: run_task_with_engine(server, spec, events)
 
     def changed(record: TaskRecord) -> None:
         server.protocol.notify(TASK_CHANGED, task_changed_params(record))
@@ -310,7 +302,7 @@ def register(server: DelegateServer) -> None:
             handle.report(progress_text(record), force=True)
 
     def finished(record: TaskRecord, result: TaskResult | None) -> None:
-        submitted_texts(server).pop(record.task_id, None)  # cancelled while queued
+        session.submitted_texts.pop(record.task_id, None)  # cancelled while queued
         handle = session.task_progress.pop(record.task_id, None)
         if handle is not None:
             handle.end(f"{record.state}: {record.message}")

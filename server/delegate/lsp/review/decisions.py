@@ -13,7 +13,7 @@ accept reads the texts the previous one wrote, and an accept waits for the edito
 (its answer, then its ``didChange``), so a reject arriving meanwhile must be decided on
 what that accept records, not beside it.
 The feature registrations (lenses, diagnostics, commands, ``delegate/proposal``) are in the
-``review_*`` modules; :func:`register` wires them all.
+package's other modules; its ``register`` makes one :class:`Review` and wires them all.
 """
 
 from __future__ import annotations
@@ -37,14 +37,15 @@ from delegate.lsp.converters import (
     uri_to_path,
 )
 from delegate.lsp.indexing import in_background
-from delegate.lsp.review_edits import (
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review.edits import (
     Annotation,
     FileEdit,
     UnsupportedEdit,
     edit_support,
     workspace_edit,
 )
-from delegate.lsp.review_landing import (
+from delegate.lsp.review.landing import (
     LANDING_TIMEOUT,
     LATE_LANDING_TIMEOUT,
     Landing,
@@ -54,9 +55,8 @@ from delegate.lsp.review_landing import (
     not_applied_message,
     plan_landed,
 )
-from delegate.lsp.review_lenses import FileReview, diagnostics, reviews_for
-from delegate.lsp.review_protocol import encoding_of, is_open, json_value, summary_line
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.review.lenses import FileReview, diagnostics, reviews_for
+from delegate.lsp.review.protocol import encoding_of, is_open, json_value, summary_line
 from delegate.lsp.session import FolderState
 from delegate.proposals import (
     AcceptResult,
@@ -200,7 +200,7 @@ class Review:
         One ``workspace/applyEdit`` carries every file. States are recorded only after the
         client applied it and each versioned edit's document held the planned edits (a
         client may skip a stale edit and still say ``applied: true``; see
-        ``review_landing``); conflicting hunks are reported and never touch the text. All of
+        ``review.landing``); conflicting hunks are reported and never touch the text. All of
         it — plan, send, confirm, record — happens under the review lock.
         """
         async with self.lock:
@@ -290,7 +290,7 @@ class Review:
         (waiting for a late ``didChange``); one that does not in time goes on being
         watched in the background (:meth:`_confirm_late`). After a preview the user may
         have unticked any file, so every file is checked for its planned edits. Otherwise
-        unversioned edits and file operations are trusted (see ``review_landing``).
+        unversioned edits and file operations are trusted (see ``review.landing``).
         """
         watched = {
             i: Landing(self.ls, f.uri, f.plan)
@@ -321,7 +321,7 @@ class Review:
 
         Runs once the accept that sent the edit reported it as not applied; the record is
         made under the review lock, so after that accept's own record, on whatever was
-        decided since (see ``review_landing.late_outcome``).
+        decided since (see ``review.landing.late_outcome``).
         """
         try:
             reached = await landing.wait(LATE_LANDING_TIMEOUT)
@@ -515,25 +515,3 @@ def _should_auto_apply(result: TaskResult, state: FolderState) -> bool:
     except ImportError:
         return False
     return bool(should_auto_apply(result, state.settings))
-
-
-_REVIEWS: dict[int, Review] = {}
-
-
-def review_of(ls: DelegateServer) -> Review:
-    """The server's review state (one per server)."""
-    review = _REVIEWS.get(id(ls))
-    if review is None:
-        review = _REVIEWS[id(ls)] = Review(ls)
-    return review
-
-
-def register(server: DelegateServer) -> None:
-    # the feature modules import this one, so they are imported only once it exists
-    from delegate.lsp.review_commands import register as register_commands
-    from delegate.lsp.review_features import register as register_features
-
-    review = review_of(server)
-    server.session.on_task_finished.append(review.task_finished)
-    register_features(server)
-    register_commands(server)

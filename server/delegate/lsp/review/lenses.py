@@ -15,7 +15,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from delegate.lsp.review_protocol import is_open, lines_range_json, summary_line
+from delegate.lsp.review.protocol import is_open, lines_range_json, summary_line
 from delegate.proposals.model import FileProposal, Hunk, Proposal
 from delegate.proposals.positions import PositionEncoding
 from delegate.proposals.review import current_hunk_ranges

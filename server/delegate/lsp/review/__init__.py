@@ -1,0 +1,26 @@
+"""Proposal review over LSP: one :class:`~delegate.lsp.review.decisions.Review` per server
+and the features that show and decide its proposals.
+
+- ``decisions`` — the stores and the accept/reject/new-proposal flows (the one lock);
+- ``features`` — code lenses, diagnostics, review code actions, ``delegate/proposal(s)``;
+- ``commands`` — the accept/reject/diff/revise commands;
+- ``edits`` — accepted hunks as one ``WorkspaceEdit`` shaped for the client;
+- ``landing`` — whether an applied edit really reached the editor's text;
+- ``lenses`` and ``protocol`` — pure builders of lenses, diagnostics, actions and JSON.
+
+The modules import ``decisions`` (and the pure ones), never this package, so there is no
+import circle; :func:`register` makes the ``Review`` and hands it to each.
+"""
+
+from __future__ import annotations
+
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review import commands, features
+from delegate.lsp.review.decisions import Review
+
+
+def register(server: DelegateServer) -> None:
+    review = Review(server)
+    server.session.on_task_finished.append(review.task_finished)
+    features.register(server, review)
+    commands.register(server, review)
