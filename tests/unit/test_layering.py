@@ -85,8 +85,16 @@ def module_imports(path: Path, known: Iterable[str], root: Path = PACKAGE.parent
                     found.add(f"{target}.{alias.name}")
                 elif target in modules:
                     found.add(target)
-    found.discard(module_name(path, root))
-    return found
+    return {m for name in found for m in with_packages(name, own, modules)}
+
+
+def with_packages(name: str, importer: list[str], modules: set[str]) -> set[str]:
+    """``name`` and the packages Python runs first to import it (their ``__init__``), but not
+    the importer itself nor the packages it sits in: those are being imported already."""
+    parts = name.split(".")
+    chain = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    inside = {".".join(importer[:i]) for i in range(1, len(importer) + 1)}
+    return {m for m in chain if m in modules and m not in inside}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -172,9 +180,20 @@ def test_import_graph_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
         "if TYPE_CHECKING:\n    from delegate.pkg.one import X\n"
         "def f():\n    from .three import Y\n"
     )
-    known = {"delegate.pkg", "delegate.pkg.one", "delegate.pkg.two", "delegate.pkg.three"}
+    (tmp_path / "delegate" / "user.py").write_text("from delegate.pkg.one import X\n")
+    known = {
+        "delegate",
+        "delegate.pkg",
+        "delegate.pkg.one",
+        "delegate.pkg.two",
+        "delegate.pkg.three",
+        "delegate.user",
+    }
     assert module_imports(source, known, tmp_path) == {"delegate.pkg.one", "delegate.pkg.three"}
     assert module_imports(pkg / "__init__.py", known, tmp_path) == {"delegate.pkg.one"}
+    # importing a module of a package runs the package's __init__ first
+    user = tmp_path / "delegate" / "user.py"
+    assert module_imports(user, known, tmp_path) == {"delegate.pkg", "delegate.pkg.one"}
 
 
 def test_the_check_sees_the_code() -> None:

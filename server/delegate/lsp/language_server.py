@@ -24,6 +24,8 @@ from delegate.tasks.registry import TaskRunner
 
 CodeActionProvider = Callable[["DelegateServer", types.CodeActionParams], list[types.CodeAction]]
 
+# the ``source`` of the diagnostics the server publishes (proposal hunks)
+DIAGNOSTIC_SOURCE = "delegate"
 NO_RUNNER = "no task runner is registered (delegate.lsp.task_runs was not loaded)"
 
 

@@ -12,6 +12,7 @@ import logging
 
 from lsprotocol import types
 
+from delegate.lsp.capabilities import client_ui
 from delegate.lsp.configuration import apply_settings, fetch_client_settings, settings_section
 from delegate.lsp.file_events import register_file_watchers
 from delegate.lsp.language_server import DelegateServer
@@ -23,6 +24,12 @@ from delegate.lsp.workspace_folders import (
 )
 
 log = logging.getLogger(__name__)
+
+GENERIC_CLIENT = (
+    "this editor does not announce a text prompt (capabilities.experimental.delegate): "
+    "start a task from a comment such as `# delegate: add retries to fetch()` and its code "
+    "action; outcomes come as messages, proposals as code lenses and diagnostics"
+)
 
 _MESSAGE_TYPES = (
     (logging.ERROR, types.MessageType.Error),
@@ -56,6 +63,8 @@ async def start_session(ls: DelegateServer) -> None:
         len(session.folders),
         "present" if session.api_key else "missing",
     )
+    if not client_ui(ls.client_capabilities).prompt:
+        log.info(GENERIC_CLIENT)
 
 
 async def stop_session(ls: DelegateServer) -> None:

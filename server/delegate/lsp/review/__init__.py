@@ -6,6 +6,8 @@ and the features that show and decide its proposals.
 - ``commands`` — the accept/reject/diff/revise commands;
 - ``edits`` — accepted hunks as one ``WorkspaceEdit`` shaped for the client;
 - ``landing`` — whether an applied edit really reached the editor's text;
+- ``notices`` — "Proposal ready" for clients without their own task UI;
+- ``previews`` — a created, deleted or renamed file's whole content, shown read-only;
 - ``lenses`` and ``protocol`` — pure builders of lenses, diagnostics, actions and JSON.
 
 The modules import ``decisions`` (and the pure ones), never this package, so there is no
@@ -15,12 +17,14 @@ import circle; :func:`register` makes the ``Review`` and hands it to each.
 from __future__ import annotations
 
 from delegate.lsp.language_server import DelegateServer
-from delegate.lsp.review import commands, features
+from delegate.lsp.review import commands, features, notices
 from delegate.lsp.review.decisions import Review
 
 
 def register(server: DelegateServer) -> None:
     review = Review(server)
     server.session.on_task_finished.append(review.task_finished)
+    server.session.on_task_finished.append(lambda record, _: notices.after_task(review, record))
+    server.session.trigger_busy.append(review.is_pending)
     features.register(server, review)
     commands.register(server, review)

@@ -1,5 +1,5 @@
-"""Review commands: accept or reject a hunk, a file or a whole proposal, show a hunk's diff,
-and ask the agent to revise.
+"""Review commands: accept or reject a hunk, a file or a whole proposal, show a hunk's diff
+or a created, deleted or renamed file's content (``previews``), and ask the agent to revise.
 
 Arguments are one object: ``{taskId, uri | path, hunkId}`` for a hunk, ``{taskId, uri |
 path}`` for a file, ``{taskId, preview?}`` for everything, ``{taskId, comment?}`` to revise.
@@ -23,11 +23,13 @@ from delegate.lsp.review.lenses import (
     ACCEPT_ALL,
     ACCEPT_FILE,
     ACCEPT_HUNK,
+    DIFF_FILE,
     DIFF_HUNK,
     REJECT_ALL,
     REJECT_FILE,
     REJECT_HUNK,
 )
+from delegate.lsp.review.previews import show_file
 from delegate.lsp.review.protocol import hunk_diff, summary_line
 from delegate.lsp.task_runs import submit_task
 from delegate.proposals import comment_proposal, revise_request
@@ -154,6 +156,12 @@ def register(server: DelegateServer, review: Review) -> None:
     @server.command(DIFF_HUNK)
     def diff_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
         return diff(review, argument(args))
+
+    @server.command(DIFF_FILE)
+    async def diff_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return await show_file(review, where, where.proposal.file(file_path(where, arg)))
 
     @server.command(REVISE)
     async def revise_command(ls: DelegateServer, *args: Any) -> dict[str, Any]:

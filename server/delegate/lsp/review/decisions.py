@@ -29,6 +29,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from delegate.agent.task import TaskResult
+from delegate.lsp.capabilities import supports_code_lens_refresh
 from delegate.lsp.converters import (
     path_to_uri,
     relative_posix,
@@ -56,7 +57,7 @@ from delegate.lsp.review.landing import (
     plan_landed,
 )
 from delegate.lsp.review.lenses import FileReview, diagnostics, reviews_for
-from delegate.lsp.review.protocol import encoding_of, is_open, json_value, summary_line
+from delegate.lsp.review.protocol import encoding_of, is_open, json_value, open_count, summary_line
 from delegate.lsp.session import FolderState
 from delegate.proposals import (
     AcceptResult,
@@ -138,6 +139,19 @@ class Review:
             if any(is_open(h) for fp in p.files for h in fp.hunks)
         ]
 
+    def latest(self, task_id: str) -> Proposal | None:
+        """The latest proposal of ``task_id`` in any folder."""
+        for folder in self.ls.session.folders:
+            proposal = self.store(folder).get(task_id)
+            if proposal is not None:
+                return proposal
+        return None
+
+    def is_pending(self, task_id: str) -> bool:
+        """Whether the latest proposal of ``task_id`` still has open hunks."""
+        proposal = self.latest(task_id)
+        return proposal is not None and open_count(proposal) > 0
+
     def locate(self, task_id: Any, version: int | None = None) -> Located:
         if not isinstance(task_id, str) or not task_id:
             raise JsonRpcInvalidParams(message="`taskId` is required")
@@ -165,11 +179,18 @@ class Review:
         return found
 
     def current(self, folder: Path, rel: str) -> CurrentFile:
+        """The file as the user has it. An open, empty buffer of a path that is not on disk
+        is a file that does not exist yet — the user opened the path a proposal creates
+        (say, from the "Open first file" notice) and typed nothing: creating it there is
+        no conflict."""
         path = (folder / rel).resolve()
         uri = self.open_documents().get(path)
         if uri is not None:
             document = self.ls.workspace.get_text_document(uri)
-            return CurrentFile(uri, document.source, document.version)
+            text: str | None = document.source
+            if text == "" and not path.exists():
+                text = None
+            return CurrentFile(uri, text, document.version)
         return CurrentFile(path_to_uri(path), read_disk_text(path), None)
 
     def relative(self, uri: str) -> tuple[FolderState, str] | None:
@@ -432,7 +453,8 @@ class Review:
         store.save(proposal)
         log.info("task %s: proposal v%d saved", record.task_id, proposal.version)
         self.refresh()
-        self.announce(proposal)
+        # the task's final delegate/taskChanged (sent by task_runs) carries it
+        self.ls.session.final_fields[record.task_id] = self.proposal_fields(proposal)
         if _should_auto_apply(result, state):
             task = asyncio.get_running_loop().create_task(self._auto_apply(record.task_id))
             self.ls.session.background.add(task)
@@ -453,16 +475,35 @@ class Review:
     def show(self, kind: types.MessageType, message: str) -> None:
         self.ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
+    def proposal_fields(self, proposal: Proposal) -> dict[str, Any]:
+        """What ``delegate/taskChanged`` says of a task's proposal (docs/protocol.md)."""
+        found = self.locate(proposal.task_id) if proposal.files else None
+        first = proposal.files[0] if proposal.files else None
+        first_uri = (
+            path_to_uri((found.state.path / first.source_path).resolve())
+            if found is not None and first is not None
+            else None
+        )
+        hunks = open_count(proposal)
+        return {
+            "proposalVersion": proposal.version,
+            "openHunks": hunks,
+            "hunkStates": dict(proposal.counts()),
+            "proposal": {
+                "taskId": proposal.task_id,
+                "version": proposal.version,
+                "files": len(proposal.files),
+                "hunks": hunks,
+                "firstUri": first_uri,
+            },
+        }
+
     def announce(self, proposal: Proposal) -> None:
         record = self.ls.session.registry.get(proposal.task_id)
         body: dict[str, Any] = (
             task_changed_params(record) if record else {"taskId": proposal.task_id}
         )
-        body.update(
-            proposalVersion=proposal.version,
-            openHunks=sum(1 for fp in proposal.files for h in fp.hunks if is_open(h)),
-            hunkStates=dict(proposal.counts()),
-        )
+        body.update(self.proposal_fields(proposal))
         self.ls.protocol.notify(TASK_CHANGED, body)
 
     def publish(self, uri: str) -> None:
@@ -492,9 +533,7 @@ class Review:
         """Diagnostics for every open document, and a code lens refresh if supported."""
         for uri in list(self.ls.workspace.text_documents):
             self.publish(uri)
-        workspace = self.ls.client_capabilities.workspace
-        lens = workspace.code_lens if workspace else None
-        if lens and lens.refresh_support:
+        if supports_code_lens_refresh(self.ls.client_capabilities):
             self.ls.workspace_code_lens_refresh(None)
 
 
