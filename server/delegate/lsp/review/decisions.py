@@ -182,14 +182,15 @@ class Review:
         """The file as the user has it. An open, empty buffer of a path that is not on disk
         is a file that does not exist yet — the user opened the path a proposal creates
         (say, from the "Open first file" notice) and typed nothing: creating it there is
-        no conflict."""
+        no conflict. (Empty: nothing but line ends, as editors that keep a final newline
+        send it.)"""
         path = (folder / rel).resolve()
         uri = self.open_documents().get(path)
         if uri is not None:
             document = self.ls.workspace.get_text_document(uri)
             text: str | None = document.source
-            if text == "" and not path.exists():
-                text = None
+            if text is not None and not text.strip("\r\n") and not path.exists():
+                text = None  # Neovim sends an empty buffer as "\n" (its 'eol' line)
             return CurrentFile(uri, text, document.version)
         return CurrentFile(path_to_uri(path), read_disk_text(path), None)
 

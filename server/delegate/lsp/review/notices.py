@@ -17,6 +17,7 @@ from lsprotocol import types
 from delegate.lsp.capabilities import client_ui, supports_show_document
 from delegate.lsp.indexing import in_background
 from delegate.lsp.review.decisions import Review
+from delegate.lsp.review.previews import show_document
 from delegate.lsp.review.protocol import summary_line
 from delegate.proposals import Proposal
 from delegate.tasks import TaskRecord
@@ -58,9 +59,7 @@ async def offer(review: Review, proposal: Proposal, brief: dict[str, Any]) -> No
         return
     title = chosen.title if chosen is not None else DISMISS
     if title == OPEN_FIRST and brief.get("firstUri"):
-        await ls.window_show_document_async(
-            types.ShowDocumentParams(uri=str(brief["firstUri"]), take_focus=True)
-        )
+        await show_document(ls, str(brief["firstUri"]))
     elif title == ACCEPT_ALL:
         try:
             await review.accept(proposal.task_id, None)

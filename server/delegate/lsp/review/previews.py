@@ -20,6 +20,7 @@ from lsprotocol import types
 
 from delegate.lsp.capabilities import supports_show_document
 from delegate.lsp.converters import path_to_uri
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.review.decisions import Located, Review
 from delegate.lsp.review.protocol import hunk_diff
 from delegate.proposals.model import FileProposal
@@ -58,6 +59,28 @@ def write_preview(path: Path, text: str) -> None:
     path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
 
 
+async def show_document(ls: DelegateServer, uri: str) -> bool:
+    """Ask the client to open ``uri``, focused; True when it did.
+
+    Neovim 0.11 fails a focused ``window/showDocument`` while the cursor is in an empty
+    buffer (its jump list reads the word under the cursor: "E348: No string under
+    cursor") — and an empty buffer is where a user stands who opened the path a proposal
+    creates. So a refused focused request is sent once more without focus (Neovim then
+    opens a split beside the current window).
+    """
+    for focus in (True, False):
+        try:
+            result = await ls.window_show_document_async(
+                types.ShowDocumentParams(uri=uri, take_focus=focus)
+            )
+        except Exception as exc:  # the client answered with an error
+            log.info("window/showDocument %s (takeFocus %s) failed: %s", uri, focus, exc)
+            continue
+        if result is not None and result.success:
+            return True
+    return False
+
+
 async def show_file(review: Review, where: Located, fp: FileProposal) -> dict[str, Any]:
     ls = review.ls
     diff = file_diff(fp)
@@ -77,10 +100,7 @@ async def show_file(review: Review, where: Located, fp: FileProposal) -> dict[st
             log.warning("could not write the preview of %s: %s", fp.path, exc)
         else:
             answer["previewUri"] = path_to_uri(path)
-            result = await ls.window_show_document_async(
-                types.ShowDocumentParams(uri=answer["previewUri"], take_focus=True)
-            )
-            shown = bool(result and result.success)
+            shown = await show_document(ls, answer["previewUri"])
     if not shown:
         text = diff if len(diff) <= MESSAGE_LIMIT else diff[:MESSAGE_LIMIT] + "\n…"
         what = {"create": "creates", "delete": "deletes", "rename": "renames"}.get(fp.op, "changes")
