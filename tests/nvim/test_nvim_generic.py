@@ -101,6 +101,11 @@ def run_nvim(nvim: str, tmp_path: Path, folder: Path, scenario: str, key: str) -
         json.loads(out.read_text()) if out.exists() else {"error": "no report written"}
     )
     print(f"--- report\n{json.dumps(report, indent=1, ensure_ascii=False)}")
+    capture = tmp_path / f"shown-{scenario}.txt"  # what the user saw, kept with the output
+    shown = [f"notify[{n['level']}]: {n['message']}" for n in report.get("notified", [])]
+    shown += [f"select: {p['prompt']} {p['items']}" for p in report.get("prompts", [])]
+    capture.write_text("\n".join([*shown, "--- :messages", report.get("messages", "")]))
+    print(f"--- what Neovim showed ({capture})\n{capture.read_text()}")
     assert "error" not in report, report["error"]
     assert proc.returncode == 0
     assert_server_gone(report.get("server_pids", []))
