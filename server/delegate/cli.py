@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from delegate import __version__
 
-SUBCOMMANDS = ("serve", "index", "search", "map", "run", "trace")
+SUBCOMMANDS = ("serve", "index", "search", "map", "run", "trace", "ship")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,11 +19,13 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
+Autonomy = Literal["propose", "apply-when-green", "commit-when-green"]
+AUTONOMY_LEVELS: tuple[str, ...] = get_args(Autonomy)
 
 
 class _Section(BaseModel):
@@ -188,6 +190,28 @@ class SandboxSettings(_Section):
     )
 
 
+class ShipSettings(_Section):
+    """Shipping an accepted proposal: its branch, its remote (``delegate ship``, ``delegate.ship``)."""
+
+    branch: str = Field(
+        "delegate/{slug}",
+        min_length=1,
+        max_length=200,
+        description=(
+            "Name of the branch a shipped task gets; `{slug}` is a few words of the task, "
+            "`{task}` its id."
+        ),
+    )
+    remote: str = Field(
+        "",
+        max_length=200,
+        description=(
+            "Remote to push to. Empty: the current branch's upstream remote, else `origin`, "
+            "else the only remote."
+        ),
+    )
+
+
 class Settings(_Section):
     """Everything Delegate can be told. Every field has a default; none is required."""
 
@@ -196,13 +220,15 @@ class Settings(_Section):
     tests: TestSettings = Field(default_factory=TestSettings, description="Test runs.")
     index: IndexSettings = Field(default_factory=IndexSettings, description="Workspace index.")
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="Task sandboxes.")
-    autonomy: Literal["propose", "apply-when-green"] = Field(
+    autonomy: Autonomy = Field(
         "propose",
         description=(
             "propose: every change waits for review. apply-when-green: a change is applied without "
-            "review only when the tests pass and the verifier approves."
+            "review only when the tests pass and the verifier approves. commit-when-green: such a "
+            "change is also committed to its own branch; pushing always asks."
         ),
     )
+    ship: ShipSettings = Field(default_factory=ShipSettings, description="Shipping to a branch.")
     log_level: Literal["error", "warning", "info", "debug"] = Field(
         "info", description="Least severe message written to the log and sent to the client."
     )

@@ -39,6 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--folder", type=Path, default=Path.cwd(), help="workspace folder (default: .)"
     )
     parser.add_argument("--apply", action="store_true", help="apply every hunk to the folder")
+    parser.add_argument(
+        "--autonomy",
+        choices=("propose", "apply-when-green", "commit-when-green"),  # settings.AUTONOMY_LEVELS
+        help="for this task: apply a green result, or also commit it to its branch "
+        "(default: the setting autonomy); pushing always takes `delegate ship --push`",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--keep-sandbox", action="store_true", help="do not delete the sandbox")
 
@@ -119,6 +125,13 @@ def run(args: argparse.Namespace) -> int:
     applied: dict[str, Any] | None = None
     if args.apply and result.state == "succeeded" and result.changes:
         applied = _apply(task_id, result.changes, folder)
+    elif not args.apply and (args.autonomy or settings.autonomy) != "propose":
+        from delegate.ship.autonomy import apply_when_green
+
+        level = args.autonomy or settings.autonomy
+        applied = apply_when_green(spec, result, settings, api_key, level)
+        if applied is not None:
+            print(f"delegate: {applied.pop('note')}", file=sys.stderr)
     if args.json:
         data = asdict(result)
         data["applied"] = applied

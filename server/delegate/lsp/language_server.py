@@ -46,6 +46,8 @@ class DelegateServer(LanguageServer):
         self.session = Session(registry=registry, logging=logging_ or ServerLogging())
         self.session.logging.set_secret(self.session.api_key)  # a key from the environment
         self.code_action_providers: list[CodeActionProvider] = []
+        # the proposal review (``lsp/review``), set when it registers; ``review_of`` types it
+        self.review: object | None = None
 
     async def _run_task(self, spec: TaskSpec, events: EventSink) -> TaskResult:
         if self.task_runner is None:

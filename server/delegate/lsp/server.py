@@ -26,6 +26,7 @@ FEATURE_MODULES = (
     "delegate.lsp.custom_protocol",
     "delegate.lsp.task_runs",
     "delegate.lsp.review",
+    "delegate.lsp.ship",  # after review: its task-finished hook runs after review's
 )
 
 

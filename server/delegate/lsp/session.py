@@ -71,6 +71,8 @@ class Session:
     task_progress: dict[str, ProgressHandle] = field(default_factory=dict)
     task_results: dict[str, TaskResult] = field(default_factory=dict)
     on_task_finished: list[TaskFinishedHook] = field(default_factory=list)
+    # a task's own autonomy (``autonomy`` in delegate.task's argument), until it finishes
+    task_autonomy: dict[str, str] = field(default_factory=dict)
     document_listeners: list[DocumentListener] = field(default_factory=list)
     # the text of the file holding a task's ``delegate:`` comment, as the task saw it when it
     # started (not when it was queued): the proposal removes the comment from it even if

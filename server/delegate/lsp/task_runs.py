@@ -41,6 +41,7 @@ from delegate.lsp.indexing import in_background
 from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.progress import start_progress
 from delegate.lsp.task_notices import tell_outcome
+from delegate.settings import AUTONOMY_LEVELS
 from delegate.tasks import TaskRecord, TaskRegistry, new_task_id
 from delegate.tasks.focus import FocusMove, follow_focus, follow_range
 
@@ -64,6 +65,7 @@ class TaskRequest:
     text: str
     trigger: dict[str, Any] | None = None
     symbol: str | None = None
+    autonomy: str | None = None  # this task's own autonomy level (settings.AUTONOMY_LEVELS)
 
 
 def parse_task_request(args: tuple[Any, ...]) -> TaskRequest:
@@ -78,12 +80,16 @@ def parse_task_request(args: tuple[Any, ...]) -> TaskRequest:
     text = arg.get("text")
     trigger = arg.get("trigger")
     symbol = arg.get("symbol")
+    autonomy = arg.get("autonomy")
+    if autonomy is not None and autonomy not in AUTONOMY_LEVELS:
+        raise ValueError(f"`autonomy` must be one of {', '.join(AUTONOMY_LEVELS)}")
     return TaskRequest(
         uri=uri,
         range=rng,
         text=text.strip() if isinstance(text, str) else "",
         trigger=dict(trigger) if isinstance(trigger, Mapping) else None,
         symbol=symbol if isinstance(symbol, str) and symbol else None,
+        autonomy=autonomy,
     )
 
 
@@ -122,6 +128,8 @@ def start_task(ls: DelegateServer, kind: TaskKind, args: tuple[Any, ...]) -> dic
         end_line=request.range.end.line + 1 if request.range else None,
         symbol=symbol,
     )
+    if request.autonomy is not None:
+        ls.session.task_autonomy[spec.task_id] = request.autonomy
     located = request.range is not None or request.trigger is not None
     focus_text = text_now(ls, request.uri, path) if located else None
     submit_task(ls, spec, trigger=request.trigger, focus_text=focus_text)

@@ -21,8 +21,16 @@ from delegate.lsp.review import commands, features, notices
 from delegate.lsp.review.decisions import Review
 
 
+def review_of(ls: DelegateServer) -> Review:
+    """The server's one :class:`Review` (made by :func:`register`), for features that act on
+    proposals (``lsp/ship.py``); LookupError when review is not registered."""
+    if not isinstance(ls.review, Review):
+        raise LookupError("proposal review is not registered on this server")
+    return ls.review
+
+
 def register(server: DelegateServer) -> None:
-    review = Review(server)
+    review = server.review = Review(server)
     server.session.on_task_finished.append(review.task_finished)
     server.session.on_task_finished.append(lambda record, _: notices.after_task(review, record))
     server.session.trigger_busy.append(review.is_pending)
