@@ -49,17 +49,23 @@ def make_client() -> LanguageClient:
     registrations: list[types.Registration] = []
     client.registrations = registrations  # type: ignore[attr-defined]
 
-    # window/showMessageRequest: recorded, answered with the action titled
-    # ``client.message_answer`` (None: the user closes the message)
+    # window/showMessageRequest: recorded, answered by ``client.on_message_request`` when a
+    # test sets one, else with the action titled ``client.message_answer`` (None: the user
+    # closes the message)
     message_requests: list[types.ShowMessageRequestParams] = []
     client.message_requests = message_requests  # type: ignore[attr-defined]
     client.message_answer = None  # type: ignore[attr-defined]
+    client.on_message_request = None  # type: ignore[attr-defined]
 
     @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
     def show_message_request(
         params: types.ShowMessageRequestParams,
     ) -> types.MessageActionItem | None:
         message_requests.append(params)
+        answer = client.on_message_request  # type: ignore[attr-defined]
+        if answer is not None:
+            chosen: types.MessageActionItem | None = answer(params)
+            return chosen
         wanted = client.message_answer  # type: ignore[attr-defined]
         for action in params.actions or []:
             if action.title == wanted:

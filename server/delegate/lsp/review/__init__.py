@@ -32,7 +32,9 @@ def review_of(ls: DelegateServer) -> Review:
 def register(server: DelegateServer) -> None:
     review = server.review = Review(server)
     server.session.on_task_finished.append(review.task_finished)
-    server.session.on_task_finished.append(lambda record, _: notices.after_task(review, record))
+    server.session.on_task_finished.append(
+        lambda record, result: notices.after_task(review, record, result)
+    )
     server.session.trigger_busy.append(review.is_pending)
     features.register(server, review)
     commands.register(server, review)

@@ -4,16 +4,19 @@
 its buttons: open the first file (``window/showDocument``, where the client supports it),
 where the lenses and diagnostics of the hunks are; accept everything; or dismiss. The
 question runs in the background, so the user may answer late or never; a proposal that
-was decided meanwhile is left as it is.
+was decided meanwhile is left as it is. A result that autonomy applies by itself
+(``apply-when-green``, ``commit-when-green``) is not asked about: applying it says so.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
+from delegate.agent.task import TaskResult
 from delegate.lsp.capabilities import client_ui, supports_show_document
 from delegate.lsp.indexing import in_background
 from delegate.lsp.review.decisions import Review
@@ -67,11 +70,30 @@ async def offer(review: Review, proposal: Proposal, brief: dict[str, Any]) -> No
             log.info("task %s: accept all from the notice failed: %s", proposal.task_id, exc)
 
 
-def after_task(review: Review, record: TaskRecord) -> None:
+def applies_by_itself(review: Review, record: TaskRecord, result: TaskResult | None) -> bool:
+    """Whether autonomy (the task's own, else its folder's) applies this result without a
+    review: then the server says what it applied instead of asking."""
+    state = review.ls.session.folders.get(Path(record.folder))
+    if result is None or state is None:
+        return False
+    level = review.ls.session.task_autonomy.get(record.task_id) or state.settings.autonomy
+    if level == "propose":
+        return False
+    try:
+        from delegate.agent.engine import should_auto_apply
+    except ImportError:
+        return False
+    as_if = state.settings.model_copy(update={"autonomy": "apply-when-green"})
+    return bool(should_auto_apply(result, as_if))
+
+
+def after_task(review: Review, record: TaskRecord, result: TaskResult | None) -> None:
     """The ``on_task_finished`` hook that runs after the review saved the proposal."""
     fields = review.ls.session.final_fields.get(record.task_id, {})
     brief = fields.get("proposal")
     if not brief or client_ui(review.ls.client_capabilities).task_ui:
+        return
+    if applies_by_itself(review, record, result):
         return
     proposal = review.latest(record.task_id)
     if proposal is not None:
