@@ -8,6 +8,7 @@ leaves no thread, lock or child process behind.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from lsprotocol import types
@@ -103,4 +104,10 @@ def register(server: DelegateServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: DelegateServer, params: None) -> None:
         log.info("shutting down")
-        await stop_session(ls)
+        stopping = asyncio.ensure_future(stop_session(ls))
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            # the editor quit without waiting for the answer (Neovim does, on :qa): pygls
+            # cancels this handler, the clean-up goes on; an expected end, one line
+            log.info("the client left before shutdown finished; cleaning up anyway")
