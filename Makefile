@@ -8,19 +8,15 @@ STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
-.PHONY: demo test lint typecheck pytest bench clean venv
+.PHONY: demo test lint typecheck pytest bench clean venv runners
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# torch==2.13.0 is the CPU build this machine kind keeps on disk; asking for it by exact
-	@# version keeps pip from resolving a multi-gigabyte CUDA build for the semantic extra.
-	$(BIN)/python -m pip install --quiet 'torch==2.13.0' \
-	  && $(BIN)/python -m pip install --quiet -e '.[dev,semantic]' \
-	  || { echo "note: CPU torch 2.13.0 not available; installing without the semantic embedder"; \
-	       $(BIN)/python -m pip install --quiet -e '.[dev]'; }
+	@# no torch: the semantic extra (sentence-transformers) is opt-in, see docs/settings.md
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 	@touch $(NATIVE)  # the editable install's build hook has just built it
 
@@ -38,7 +34,23 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(NATIVE)
+# real test runners for tests/agent/test_test_commands.py: jest from npm into its fixture,
+# go and cargo from Debian when root (otherwise the exact command is printed and make fails)
+JEST_FIXTURE := tests/fixtures/runners/node-jest
+$(JEST_FIXTURE)/node_modules/.bin/jest: $(JEST_FIXTURE)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install nodejs npm"; exit 1; }
+	npm ci --prefix $(JEST_FIXTURE) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+runners: $(JEST_FIXTURE)/node_modules/.bin/jest
+	@for tool in go:golang-go cargo:cargo; do \
+	  cmd=$${tool%%:*}; pkg=$${tool##*:}; \
+	  command -v $$cmd >/dev/null && continue; \
+	  if [ "$$(id -u)" = 0 ]; then { apt-get update -qq && apt-get install -y -o DPkg::Lock::Timeout=600 $$pkg; } || exit 1; \
+	  else echo "$$cmd is missing: sudo apt-get install $$pkg"; exit 1; fi; \
+	done
+
+pytest: $(STAMP) $(NATIVE) runners
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

@@ -222,7 +222,9 @@ def policy_for(turns: int) -> Any:
     }
 
     def policy(request: RecordedRequest) -> Reply:
-        if not request.tools:  # the verifier
+        if "submit_review" in request.tool_names:  # the reviewer (it has read-only tools)
+            return Reply([tool_use("submit_review", {"approved": True, "notes": []})])
+        if not request.tools:
             return Reply([text('{"approved": true, "notes": []}')])
         if "finish" not in request.tool_names:
             return Reply([text("Plan: read around, then touch django/__init__.py")])

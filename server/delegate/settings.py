@@ -74,7 +74,40 @@ class ApiSettings(_Section):
         description="Retries on 408/409/429/5xx, with backoff honouring retry-after.",
     )
     max_output_tokens: int = Field(
-        8192, ge=256, le=128000, description="max_tokens for each model request."
+        32000,
+        ge=256,
+        le=128000,
+        description=(
+            "max_tokens for each model request (thinking counts toward it). A reply cut at this "
+            "limit is not executed; the next request gets twice the limit, up to 128,000."
+        ),
+    )
+    thinking: Literal["auto", "adaptive", "enabled", "off"] = Field(
+        "auto",
+        description=(
+            "Thinking for the planner, coder and reviewer. adaptive: the model decides how much "
+            "to think (Claude 4.6 and later). enabled: a fixed budget (`api.thinking_budget_tokens`, "
+            "older models). off: none. auto: adaptive, or enabled for models before 4.6."
+        ),
+    )
+    thinking_budget_tokens: int = Field(
+        8000,
+        ge=1024,
+        le=100000,
+        description="Thinking budget per request when thinking is `enabled` (below max_tokens).",
+    )
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = Field(
+        None,
+        description="output_config.effort sent with every request. Empty means the model's default.",
+    )
+    context_window_tokens: int = Field(
+        200000,
+        ge=4096,
+        le=2_000_000,
+        description=(
+            "The model's context window. Old tool results are cleared at half of it and the "
+            "history is summarised at three quarters, so a long task never overflows it."
+        ),
     )
     prompt_caching: bool = Field(
         True,
@@ -125,8 +158,10 @@ class TestSettings(_Section):
     command: list[str] | None = Field(
         None,
         description=(
-            'Test command as an argument list, e.g. ["pytest", "-q"]. '
-            "Empty means detect it (pytest, npm test, go test, cargo test, make test)."
+            'Test command as an argument list, e.g. ["pytest", "-q"], run at the folder root. '
+            "Empty means detect it for the project nearest the task's file: pytest or unittest "
+            "(the project's own venv), npm/pnpm/yarn test, go test, cargo test, Maven, Gradle, "
+            "RSpec/minitest, dotnet test, make test."
         ),
     )
     timeout_seconds: float = Field(
@@ -134,6 +169,17 @@ class TestSettings(_Section):
     )
     max_output_chars: int = Field(
         20000, ge=1000, le=1_000_000, description="Test output kept per run; the rest is cut."
+    )
+    lint_command: list[str] | None = Field(
+        None,
+        description=(
+            "Linter run on each file the agent edits, as an argument list ending before the "
+            'paths, e.g. ["ruff", "check", "--quiet"]. Its complaints go back with the edit result.'
+        ),
+    )
+    keep_reproduction: bool = Field(
+        True,
+        description="Keep the reproduction test of a bug fix in the proposal (false drops it).",
     )
 
 

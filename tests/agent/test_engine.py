@@ -219,14 +219,19 @@ async def test_iteration_budget_exhausted_keeps_the_partial_diff(tmp_path: Path)
     assert "return sum(values) / len(values)" in (folder / "calc.py").read_text()
 
 
-async def test_stuck_detector_stops_repeated_identical_tool_calls(tmp_path: Path) -> None:
+async def test_stuck_detector_nudges_then_stops_repeated_identical_tool_calls(
+    tmp_path: Path,
+) -> None:
     folder = project(tmp_path, "calc")
     same = Reply([tool_use("read_file", {"path": "calc.py"})])
-    with FakeAnthropic([same, same, same, same]) as fake:
+    with FakeAnthropic([same, same, same, same, same]) as fake:
         result, _ = await run(folder, fake)
     assert result.state == "failed"
     assert "stuck" in result.message and "three times" in result.message
-    assert len(fake.requests) == 3
+    assert "after being told" in result.message
+    assert len(fake.requests) == 4  # the nudge came with the third result; the fourth call stops
+    assert "going in circles" in fake.requests[3].last_user_text()
+    assert "going in circles" not in fake.requests[2].last_user_text()
 
 
 async def test_cost_budget_stops_before_exceeding(tmp_path: Path) -> None:
@@ -293,11 +298,16 @@ async def test_verifier_rejects_deleting_the_failing_test(tmp_path: Path) -> Non
         Reply([edit(failing, "", "tests/test_calc.py")]),
         FINISH,
         APPROVE,  # even a careless reviewer is overruled by the rule check
+        FINISH,  # told why, the model insists
+        APPROVE,
     ]
     with FakeAnthropic(script) as fake:
-        result, _ = await run(folder, fake)
+        result, _ = await run(folder, fake, max_iterations=2)
     assert result.tests_after is not None and result.tests_after.passed
     assert result.state == "failed"
+    assert "the verifier rejected the change" in result.message
+    told = fake.requests[4].last_user_text()
+    assert "A reviewer rejected your change" in told and "removed from tests/test_calc.py" in told
     assert result.verdict["approved"] is False
     assert "deleted-test" in {r["rule"] for r in result.verdict["rules"]}
     assert not should_auto_apply(result, Settings(autonomy="apply-when-green"))

@@ -149,3 +149,70 @@ async def test_exhausted_script_is_a_loud_client_error() -> None:
         await sdk(fake).messages.create(
             model="m", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
         )
+
+
+async def test_streamed_thinking_and_a_tool_input_cut_at_max_tokens() -> None:
+    from tests.fakes.fake_anthropic import thinking
+
+    block = tool_use("edit", {"path": "a.py", "old_str": "x = 1", "new_str": "x = 2"})
+    cut = Reply([thinking("hmm"), block], stop_reason="max_tokens", cut_tool_input_at=40)
+    with FakeAnthropic([cut]) as fake:
+        async with sdk(fake).messages.stream(
+            model="claude-sonnet-4-6",
+            max_tokens=100,
+            messages=[{"role": "user", "content": "hi"}],
+        ) as stream:
+            message = await stream.get_final_message()
+    assert message.stop_reason == "max_tokens"
+    assert message.content[0].type == "thinking"
+    assert message.content[0].signature == thinking("hmm")["signature"]
+    partial = message.content[1]
+    assert partial.type == "tool_use"
+    assert "new_str" not in partial.input  # the SDK keeps what was complete
+    assert partial.input.get("path") == "a.py"
+
+
+async def test_thinking_must_come_back_with_its_tool_call() -> None:
+    from tests.fakes.fake_anthropic import thinking
+
+    block = tool_use("read", {"path": "a.py"})
+    first = Reply([thinking("look first"), block])
+    with FakeAnthropic([first, Reply([text("ok")]), Reply([text("ok")])]) as fake:
+        client = sdk(fake)
+        ask: list[anthropic.types.MessageParam] = [{"role": "user", "content": "hi"}]
+        on = {"type": "adaptive"}
+        reply = await client.messages.create(
+            model="m",
+            max_tokens=100,
+            messages=ask,
+            thinking=on,  # type: ignore[arg-type]
+        )
+        result = {"type": "tool_result", "tool_use_id": block["id"], "content": "x = 1"}
+        without = [
+            *ask,
+            {"role": "assistant", "content": [block]},
+            {"role": "user", "content": [result]},
+        ]
+        with pytest.raises(anthropic.BadRequestError, match="Expected `thinking`"):
+            await client.messages.create(model="m", max_tokens=100, messages=without, thinking=on)  # type: ignore[arg-type]
+        echoed = [
+            *ask,
+            {"role": "assistant", "content": [b.model_dump() for b in reply.content]},
+            {"role": "user", "content": [result]},
+        ]
+        answer = await client.messages.create(
+            model="m", max_tokens=100, messages=echoed, thinking=on
+        )  # type: ignore[arg-type]
+    assert answer.content[0].type == "text"
+
+
+async def test_a_prompt_over_the_context_window_is_refused() -> None:
+    with FakeAnthropic([Reply([text("ok")])], context_window=50) as fake:
+        with pytest.raises(anthropic.BadRequestError, match="prompt is too long"):
+            await sdk(fake).messages.create(
+                model="m", max_tokens=10, messages=[{"role": "user", "content": "x" * 1000}]
+            )
+        count = await sdk(fake).messages.count_tokens(
+            model="m", messages=[{"role": "user", "content": "x" * 1000}]
+        )
+    assert count.input_tokens > 50

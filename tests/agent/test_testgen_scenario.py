@@ -57,7 +57,29 @@ def test_it_exists() -> None:
 """
 
 
-def write_tests(source: str) -> list[Reply]:
+BUG_LINE = "if len(words) < max_words:"
+JUDGED_BUG = Reply(
+    [
+        tool_use(
+            "judge_failures",
+            {
+                "judgements": [
+                    {
+                        "test": "test_exact_length_is_unchanged_suspected_bug",
+                        "verdict": "bug",
+                        "code": BUG_LINE,
+                        "why": "a text of exactly max_words words must come back unchanged",
+                    }
+                ]
+            },
+        )
+    ]
+)
+
+
+def write_tests(source: str, *judged: Reply) -> list[Reply]:
+    """The model's turns: create the file, finish, judge the failures (when there are
+    candidate bugs), and the reviewer's approval."""
     return [
         Reply(
             [
@@ -68,6 +90,7 @@ def write_tests(source: str) -> list[Reply]:
             ]
         ),
         Reply([tool_use("finish", {"summary": "tests for truncate_words"})]),
+        *judged,
         APPROVE,
     ]
 
@@ -103,7 +126,7 @@ def functions_in(source: str | None) -> set[str]:
 
 
 async def test_keeps_passing_tests_reports_the_bug_and_scores_mutants(tmp_path: Path) -> None:
-    with FakeAnthropic(write_tests(GENERATED)) as fake:
+    with FakeAnthropic(write_tests(GENERATED, JUDGED_BUG)) as fake:
         folder = project(tmp_path, "textutil")
         result = await generate(folder, fake)
     assert result.state == "succeeded", result.message
@@ -126,6 +149,7 @@ async def test_keeps_passing_tests_reports_the_bug_and_scores_mutants(tmp_path: 
     [bug] = extra["suspected_bugs"]  # fails on the current code: reported, not dropped quietly
     assert bug["test"] == "test_exact_length_is_unchanged_suspected_bug"
     assert "a b …" in bug["failure"]
+    assert BUG_LINE in bug["evidence"]  # the quoted line is really in textutil.py
     assert "suspected bug" in result.message and "test_exact_length" in result.message
 
     mutation = extra["mutation"]
@@ -166,7 +190,7 @@ async def test_edits_to_the_code_under_test_are_undone(tmp_path: Path) -> None:
         "old_str": "if len(words) < max_words:",
         "new_str": "if len(words) <= max_words:",
     }
-    script = write_tests(GENERATED)
+    script = write_tests(GENERATED, JUDGED_BUG)
     script.insert(0, Reply([tool_use("str_replace_based_edit_tool", fix)]))
     with FakeAnthropic(script) as fake:
         result = await generate(project(tmp_path, "textutil"), fake)
@@ -195,3 +219,31 @@ async def test_a_mutant_that_hangs_is_killed_by_a_short_timeout(tmp_path: Path) 
     line = (folder / "textutil.py").read_text().splitlines().index("        n -= 1") + 1
     assert outcomes[f"line {line}: constant 1 → 2"] == "timed out"  # killed, and quickly
     assert mutation["killed"] == mutation["total"]
+
+
+async def test_a_failure_without_evidence_is_a_wrong_test_and_dropped(tmp_path: Path) -> None:
+    unproven = Reply(
+        [
+            tool_use(
+                "judge_failures",
+                {
+                    "judgements": [
+                        {
+                            "test": "test_exact_length_is_unchanged_suspected_bug",
+                            "verdict": "bug",
+                            "code": "return text[:limit]  # not in the file",
+                            "why": "it looks wrong",
+                        }
+                    ]
+                },
+            )
+        ]
+    )
+    with FakeAnthropic(write_tests(GENERATED, unproven)) as fake:
+        result = await generate(project(tmp_path, "textutil"), fake)
+    assert result.state == "succeeded", result.message
+    assert result.extra["suspected_bugs"] == []
+    assert "test_exact_length_is_unchanged_suspected_bug" in result.extra["dropped"]
+    asked = fake.requests[2].last_user_text()
+    assert "test_exact_length_is_unchanged_suspected_bug" in asked and "judge_failures" in asked
+    assert "suspected bug" not in result.message

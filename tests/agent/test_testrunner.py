@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -68,7 +69,9 @@ def test_detection_by_files_present(
     command = detect_test_command(tmp_path)
     if expected == "pytest":
         assert command is not None
-        assert command[0] == sys.executable and command[1:3] == ["-m", "pytest"]
+        # the project has no environment of its own: the path's python3, never the server's
+        assert command[0] == (shutil.which("python3") or "python3") != sys.executable
+        assert command[1:3] == ["-m", "pytest"]
         assert "-x" not in command
     else:
         assert command == expected

@@ -6,9 +6,15 @@ The server listens on 127.0.0.1 on a random port in a background thread.
 
 It is driven either by a *script* (a list of turns, one per request) or by a *policy*
 (a function of the recorded request that returns a turn). A turn is a :class:`Reply`
-(content blocks, stop reason, usage) or a failure: :class:`Fail` (an HTTP error such as
+(content blocks — text, tool_use, thinking —, stop reason such as ``max_tokens`` with a tool
+input cut mid-way, ``refusal`` or ``pause_turn``, usage) or a failure: :class:`Fail` (an HTTP error such as
 429 with retry-after, 529 overloaded, 500), :class:`Slow` (a delay before the reply, to
 trigger client time-outs) or :class:`BrokenStream` (the SSE stream is cut mid-message).
+
+Like the real API it refuses, with a 400, a prompt longer than ``context_window`` tokens
+(estimated from its size) and, when thinking is on, a tool-use turn sent back without the
+thinking blocks that came with it (or with them changed). ``/v1/messages/count_tokens``
+answers with the same estimate.
 
 Every request is recorded (with the API key redacted) for assertions.
 
@@ -42,6 +48,15 @@ def text(value: str) -> Block:
     return {"type": "text", "text": value}
 
 
+def thinking(value: str, signature: str | None = None) -> Block:
+    """A thinking block; its signature is derived from the text unless one is given."""
+    return {
+        "type": "thinking",
+        "thinking": value,
+        "signature": signature or "sig_" + hashlib.sha256(value.encode()).hexdigest()[:24],
+    }
+
+
 _tool_ids = itertools.count(1)
 
 
@@ -63,6 +78,9 @@ class Reply:
     stop_reason: str | None = None  # default: "tool_use" when a tool_use block is present
     input_tokens: int | None = None
     output_tokens: int | None = None
+    # stream only this many characters of the last tool_use's input JSON, as a reply cut off
+    # at max_tokens does (use with stop_reason="max_tokens")
+    cut_tool_input_at: int | None = None
 
 
 @dataclass
@@ -176,10 +194,15 @@ class FakeAnthropic:
         *,
         policy: Policy | None = None,
         model: str | None = None,
+        context_window: int | None = None,
     ) -> None:
         self._script = list(script)
         self._policy = policy
         self._model = model
+        # a request whose estimated prompt exceeds this many tokens gets the API's 400
+        self.context_window = context_window
+        # tool_use id -> the thinking blocks sent before it, which must come back with it
+        self._thinking_for_tool: dict[str, list[Block]] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._cached_prefixes: set[str] = set()
@@ -235,9 +258,61 @@ class FakeAnthropic:
         with self._lock:
             return len(self._script)
 
+    def prompt_tokens(self, request: RecordedRequest) -> int:
+        body = request.body
+        return _estimate_tokens([body.get("system"), body.get("tools"), body.get("messages")])
+
+    def _refusal(self, request: RecordedRequest) -> Fail | None:
+        """What the real API refuses before the model runs: an over-long prompt, and (with
+        thinking on) a tool-use turn sent back without its thinking blocks, or changed."""
+        tokens = self.prompt_tokens(request)
+        if self.context_window is not None and tokens > self.context_window:
+            return Fail(
+                400,
+                "invalid_request_error",
+                f"prompt is too long: {tokens} tokens > {self.context_window} maximum",
+                None,
+            )
+        if not request.body.get("thinking") or request.body["thinking"].get("type") == "disabled":
+            return None
+        assistants = [
+            (i, m) for i, m in enumerate(request.messages) if m.get("role") == "assistant"
+        ]
+        if not assistants:
+            return None
+        index, last = assistants[-1]
+        content = last.get("content")
+        blocks = [content] if isinstance(content, str) else list(content or [])
+        for block in blocks:
+            if isinstance(block, dict) and block.get("type") == "tool_use":
+                issued = self._thinking_for_tool.get(str(block.get("id")), [])
+                if issued and blocks[: len(issued)] != issued:
+                    found = blocks[0].get("type") if blocks and isinstance(blocks[0], dict) else "?"
+                    return Fail(
+                        400,
+                        "invalid_request_error",
+                        f"messages.{index}.content.0.type: Expected `thinking` or "
+                        f"`redacted_thinking`, but found `{found}`. When `thinking` is enabled, "
+                        "a final `assistant` message must start with a thinking block.",
+                        None,
+                    )
+        return None
+
+    def _remember_thinking(self, reply: Reply) -> None:
+        leading = []
+        for block in reply.content:
+            if block.get("type") in ("thinking", "redacted_thinking"):
+                leading.append(block)
+            elif block.get("type") == "tool_use" and leading:
+                with self._lock:
+                    self._thinking_for_tool[str(block["id"])] = list(leading)
+
     def _next_turn(self, request: RecordedRequest) -> Turn:
+        refusal = self._refusal(request)
         with self._lock:
             self.requests.append(request)
+            if refusal is not None:
+                return refusal
             if self._script:
                 return self._script.pop(0)
         if self._policy is not None:
@@ -274,6 +349,7 @@ class FakeAnthropic:
         return usage
 
     def message_for(self, request: RecordedRequest, reply: Reply) -> dict[str, Any]:
+        self._remember_thinking(reply)
         has_tool = any(block.get("type") == "tool_use" for block in reply.content)
         return {
             "id": f"msg_fake_{len(self.requests):04d}",
@@ -284,12 +360,17 @@ class FakeAnthropic:
             "stop_reason": reply.stop_reason or ("tool_use" if has_tool else "end_turn"),
             "stop_sequence": None,
             "usage": self._usage(request, reply),
+            "_cut_tool_input_at": reply.cut_tool_input_at,
         }
 
 
 def _sse_events(message: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     """The event sequence the real API streams for ``message``."""
     usage = dict(message["usage"])
+    cut_at = message.pop("_cut_tool_input_at", None)
+    last_tool = max(
+        (i for i, b in enumerate(message["content"]) if b["type"] == "tool_use"), default=-1
+    )
     start_usage = {**usage, "output_tokens": 1}
     yield (
         "message_start",
@@ -300,7 +381,37 @@ def _sse_events(message: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
     )
     yield "ping", {"type": "ping"}
     for index, block in enumerate(message["content"]):
-        if block["type"] == "text":
+        if block["type"] == "thinking":
+            yield (
+                "content_block_start",
+                {
+                    "type": "content_block_start",
+                    "index": index,
+                    "content_block": {"type": "thinking", "thinking": "", "signature": ""},
+                },
+            )
+            yield (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "thinking_delta", "thinking": block["thinking"]},
+                },
+            )
+            yield (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": index,
+                    "delta": {"type": "signature_delta", "signature": block["signature"]},
+                },
+            )
+        elif block["type"] == "redacted_thinking":
+            yield (
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": block},
+            )
+        elif block["type"] == "text":
             yield (
                 "content_block_start",
                 {"type": "content_block_start", "index": index, "content_block": text("")},
@@ -325,6 +436,8 @@ def _sse_events(message: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]
                 },
             )
             encoded = json.dumps(block["input"])
+            if cut_at is not None and index == last_tool:
+                encoded = encoded[:cut_at]
             for start in range(0, len(encoded), 30):
                 yield (
                     "content_block_delta",
@@ -359,7 +472,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
-        if not self.path.rstrip("/").endswith("/v1/messages"):
+        if self.path.split("?", 1)[0].rstrip("/").endswith("/v1/messages/count_tokens"):
+            body = json.loads(raw or b"{}")
+            request = RecordedRequest(self.path, {}, body, "<not recorded>")
+            self._send_json(200, {"input_tokens": self.owner.prompt_tokens(request)})
+            return
+        if not self.path.split("?", 1)[0].rstrip("/").endswith("/v1/messages"):
             self._send_json(404, _error_body("not_found_error", f"no route {self.path}"))
             return
         try:
@@ -397,6 +515,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.streamed:
             self._stream(message)
         else:
+            message.pop("_cut_tool_input_at", None)
             self._send_json(200, message)
 
     def _send_json(self, status: int, payload: Any, extra: dict[str, str] | None = None) -> None:

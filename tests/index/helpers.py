@@ -10,6 +10,7 @@ from delegate.index.embedders import HashingEmbedder, embedding_text
 from delegate.index.model import Chunk
 from delegate.index.store import IndexStore
 from delegate.index.tokens import chunk_terms
+from delegate.index.workspace import file_document
 
 
 def make_chunk(
@@ -41,6 +42,14 @@ def add_chunks(store: IndexStore, chunks: list[Chunk]) -> None:
         ChunkColumns.of(chunks),
         [chunk_terms(c) for c in chunks],
         embedder.embed([embedding_text(c) for c in chunks]),
+    )
+    by_file: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        by_file.setdefault(chunk.path, []).append(chunk)
+    store.add_file_docs(
+        list(by_file),
+        [group[0].language for group in by_file.values()],
+        [file_document(path, [chunk_terms(c) for c in group]) for path, group in by_file.items()],
     )
 
 

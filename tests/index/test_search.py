@@ -19,7 +19,7 @@ def store(tmp_path: Path) -> IndexStore:
     return store
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "fts", "vector"])
+@pytest.mark.parametrize("mode", ["hybrid", "chunks", "fts", "vector"])
 @pytest.mark.parametrize(
     ("query", "path"),
     [
@@ -77,7 +77,7 @@ def test_hits_carry_location_symbol_and_text(store: IndexStore) -> None:
         (SearchFilters(path_glob="it's/*"), set()),
     ],
 )
-@pytest.mark.parametrize("mode", ["hybrid", "fts", "vector"])
+@pytest.mark.parametrize("mode", ["hybrid", "chunks", "fts", "vector"])
 def test_filters(store: IndexStore, filters: SearchFilters, paths: set[str], mode: str) -> None:
     hits = search_store(
         store,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,13 +23,18 @@ import httpx2  # the SDK raises its transport errors unwrapped when a stream bre
 
 from delegate.agent.cost import Usage, cost_usd
 from delegate.agent.redact import redact_sdk_logs
+from delegate.agent.thinking import thinking_headers, thinking_params
 from delegate.agent.trace import TraceWriter
 from delegate.settings import ApiSettings
 
 Block = dict[str, Any]
 Message = dict[str, Any]
-ErrorKind = Literal["auth", "unavailable", "bad_request", "timeout", "other"]
+ErrorKind = Literal["auth", "unavailable", "bad_request", "context_window", "timeout", "other"]
 _CACHE = {"type": "ephemeral"}
+# how the API words a request whose prompt does not fit the model's context window
+_TOO_LONG = re.compile(
+    r"prompt is too long|context (?:window|length)|too many (?:input )?tokens", re.I
+)
 
 
 class ModelError(Exception):
@@ -141,23 +147,36 @@ class ModelClient:
         tools: Sequence[Block] = (),
         role: str = "coder",
         max_tokens: int | None = None,
+        tool_choice: Block | None = None,
+        thinking: bool = True,
         trace_fields: dict[str, Any] | None = None,
     ) -> ModelReply:
-        """One streamed call; returns the final message or raises :class:`ModelError`."""
+        """One streamed call; returns the final message or raises :class:`ModelError`.
+
+        Thinking follows ``api.thinking`` unless ``thinking`` is False; the thinking blocks
+        of the reply are in ``content`` and must go back unchanged with the next request."""
         if self.settings.prompt_caching:
             system_blocks, tool_list, message_list = with_cache_breakpoints(system, tools, messages)
         else:
             system_blocks = [{"type": "text", "text": s} for s in system if s]
             tool_list, message_list = [dict(t) for t in tools], list(messages)
         model = self.settings.model
+        limit = max_tokens or self.settings.max_output_tokens
         request: dict[str, Any] = {
             "model": model,
-            "max_tokens": max_tokens or self.settings.max_output_tokens,
+            "max_tokens": limit,
             "system": system_blocks,
             "messages": message_list,
         }
+        if thinking:
+            params = thinking_params(self.settings, model, limit)
+            request.update(params)
+            if headers := thinking_headers(params):
+                request["extra_headers"] = headers
         if tool_list:
             request["tools"] = tool_list
+        if tool_choice is not None:
+            request["tool_choice"] = tool_choice
         fields = trace_fields or {}
         self._write(
             "model_request",
@@ -165,6 +184,8 @@ class ModelClient:
             model=model,
             message_count=len(message_list),
             tools=[t.get("name") for t in tool_list],
+            max_tokens=limit,
+            thinking=request.get("thinking"),
             system=system_blocks,
             last_message=message_list[-1] if message_list else None,
             **fields,
@@ -245,6 +266,8 @@ class ModelClient:
             result = ModelError(
                 "unavailable", f"Anthropic API unavailable after {retries} retries: {detail}"
             )
+        elif isinstance(error, anthropic.BadRequestError) and _TOO_LONG.search(detail):
+            result = ModelError("context_window", f"the conversation no longer fits: {detail}")
         elif isinstance(error, anthropic.BadRequestError | anthropic.NotFoundError):
             result = ModelError("bad_request", f"Anthropic API refused the request: {detail}")
         else:

@@ -46,9 +46,14 @@ def run_command(root: Path, input: Mapping[str, Any]) -> str:
         return create(root, path, _text_arg(input, "file_text", allow_empty=True))
     if command == "str_replace":
         old = _text_arg(input, "old_str", allow_empty=True)
-        new = input.get("new_str", "")
+        new = input.get("new_str")
         if not isinstance(new, str):
-            raise EditError("new_str must be a string")
+            # never default it to "": a reply cut off mid-call loses its last field, and an
+            # empty replacement would delete the old text
+            raise EditError(
+                'str_replace needs new_str, the replacement text (give "" explicitly to '
+                "delete old_str); nothing was changed"
+            )
         return str_replace(root, path, old, new)
     if command == "insert":
         line = input.get("insert_line")

@@ -3,15 +3,18 @@
 A full pytest log can run to megabytes; the model needs the failing test ids, the assertion
 messages and the line each failure points at. :func:`condense_output` returns that as a
 short summary ("2 failed, 5 passed") and one compact entry per failure. Pytest output is
-parsed (short summary lines, the ``E`` lines of each failure section and its location);
-anything else falls back to the last lines of output. Everything here is pure text in,
+parsed here (short summary lines, the ``E`` lines of each failure section and its location);
+the other runners (jest, vitest, mocha, node, go, cargo, Maven, Gradle, RSpec, minitest,
+dotnet, unittest) in :mod:`delegate.agent.test_commands.parsers`; anything else falls back
+to the last lines of output. Everything here is pure text in,
 text out, so the parsing is tested on captured logs without running anything.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from delegate.agent.condensed import Condensed as Condensed
 
 MAX_FAILURES = 20
 MAX_DETAIL_LINES = 12
@@ -21,22 +24,14 @@ _SUMMARY = re.compile(
     r"^=*\s*(?P<counts>(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?"
     r"|deselected|rerun)(?:, )?)+|no tests ran)(?: in [\d.]+s.*?)?\s*=*$"
 )
-_SHORT_LINE = re.compile(r"^(?P<outcome>FAILED|ERROR) (?P<nodeid>\S+)(?: - (?P<message>.*))?$")
+_SHORT_LINE = re.compile(
+    r"^(?P<outcome>FAILED|ERROR) (?P<nodeid>[^\s(]\S*)(?: - (?P<message>.*))?$"
+)
 _SECTION = re.compile(r"^_{3,} (?P<title>.+?) _{3,}$")
 _BANNER = re.compile(r"^={3,} .* ={3,}$")
 _LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+): (?P<kind>\w+)$")
 _PROGRESS = re.compile(r"^(?:\S+\.py )?(?P<marks>[.FEsxXR]+)\s*\[\s*(?P<pct>\d+)%\]$")
 _SECTION_PREFIXES = ("ERROR collecting ", "ERROR at setup of ", "ERROR at teardown of ")
-
-
-@dataclass(frozen=True)
-class Condensed:
-    """What a test run came to, in a few lines."""
-
-    summary: str
-    failures: list[str] = field(default_factory=list)
-    tests_done: int | None = None
-    tests_total: int | None = None
 
 
 def condense_output(output: str, *, exit_code: int | None, timed_out: bool = False) -> Condensed:
@@ -51,6 +46,13 @@ def condense_output(output: str, *, exit_code: int | None, timed_out: bool = Fal
                 pytest_result.tests_total,
             )
         return pytest_result
+    from delegate.agent.test_commands.parsers import condense_known_runner
+
+    known = condense_known_runner(output)
+    if known is not None and not timed_out:
+        return known
+    if known is not None:
+        return Condensed(f"timed out after {known.summary}", known.failures)
     return condense_generic(output, exit_code=exit_code, timed_out=timed_out)
 
 

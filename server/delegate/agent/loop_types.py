@@ -86,6 +86,9 @@ class RunningTask(Protocol):
         messages: list[dict[str, Any]],
         tools: Sequence[Tool],
         max_turns: int,
+        *,
+        stop_tools: frozenset[str] = ...,
+        role: str | None = None,
     ) -> ModelReply: ...
 
 

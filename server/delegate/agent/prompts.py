@@ -15,49 +15,99 @@ from delegate.agent.task import TaskSpec, TestReport
 
 SYSTEM = """\
 You are Delegate, a careful software engineer working on a task a developer handed you from \
-their editor. You work in a sandbox copy of their project; nothing you do reaches their files \
-until they review your change hunk by hunk.
+their editor. You work in a sandbox copy of their project. {autonomy}
 
 How to work:
-- First understand: use search_code, repo_map, find_symbol, grep, read_file and list_dir.
-- Make the smallest change that does the task well, in the project's existing style.
+- First understand: use search_code, repo_map, find_symbol, grep, read_file and list_dir. \
+Several independent reads in one reply run at the same time.
+- For a bug, find the root cause, not the symptom: reproduce it first with a small failing \
+test in the project's own test framework, see it fail, then fix the code and see it pass.
+- Make the smallest change that does the task well, in the project's existing style; think \
+about edge cases (empty input, boundaries, None/null, errors) and callers of what you change.
+- After each edit the file is checked; fix any syntax error it reports at once. Keep each \
+edit small: a reply cut off at the output limit is not carried out.
 - Never delete, skip or weaken existing tests to make them pass; fix the code instead.
 - Do not touch version control metadata, CI configuration or lockfiles unless asked.
 - Never write secrets or credentials into files.
 - Paths are relative to the project root.
-- When the change is complete, call `finish` with a short summary of what you changed and why."""
+- Before you finish, re-read your own diff (view the changed regions) as a reviewer would, \
+and run the tests. Then call `finish` with a short summary of what you changed and why."""
+
+AUTONOMY = {
+    "propose": "Nothing you do reaches their files until they review your change hunk by hunk.",
+    "apply-when-green": (
+        "This project runs with autonomy `apply-when-green`: if the tests pass and the reviewer "
+        "approves, your change is applied to their files without a review, so be as careful as "
+        "if you were committing it yourself."
+    ),
+    "commit-when-green": (
+        "This project runs with autonomy `commit-when-green`: if the tests pass and the reviewer "
+        "approves, your change is applied to their files and committed to its own branch without "
+        "a review (pushing still asks them), so be as careful as if you were committing it."
+    ),
+}
 
 PLAN_REQUEST = """\
 Before editing anything, study the code with the read-only tools, then reply with a short plan:
-1. the steps, 2. the files you will change or create, 3. how you will test the change.
+1. the root cause or the design, 2. the files you will change or create, 3. how you will test \
+the change{repro}.
 Do not edit files yet."""
+
+REPRO_PLAN = (
+    " — this is a bug fix, so name the failing test or script you will write first to "
+    "reproduce the bug"
+)
 
 CODE_REQUEST = """\
 Now carry out the plan with the editing tools. Run the tests when you think you are done, \
-then call `finish` with a summary."""
+re-read your diff, then call `finish` with a summary."""
+
+REPRO_CODE_REQUEST = """\
+Now carry out the plan. Reproduce first: write the failing test, run it with `run_tests` and \
+see it fail for the reason in the task; only then fix the code. Run the tests, re-read your \
+diff, then call `finish` with a summary."""
 
 PREEXISTING_ONLY = """\
 Every test that still fails also failed before your change. If fixing them is part of the \
 task, keep going; if they are unrelated, call `finish` again without further changes."""
 
 VERIFIER_SYSTEM = """\
-You review a change an automated agent made for a developer. Judge only the diff against the \
-task. Reject it if it does not do the task, if it deletes, skips or weakens tests, if it \
-touches unrelated files, or if it adds secrets. Reply with JSON only: \
-{"approved": true|false, "notes": ["short reason", ...]}"""
+You review a change an automated agent made for a developer, as a strict senior reviewer. \
+You can read the changed project with the read-only tools (read_file, grep, find_symbol, …) \
+to check callers, edge cases and the tests. Reject the change if it does not do the task, if \
+it fixes a symptom instead of the cause, if it misses an edge case the task implies, if it \
+deletes, skips or weakens tests, if it touches unrelated files, or if it adds secrets. \
+When you have decided, call `submit_review` with approved true or false and notes: concrete, \
+actionable reasons the agent can act on in another round."""
 
 TESTGEN_REQUEST = """\
 Write unit tests for `{symbol}`{where}. Follow the project's conventions:
 {conventions}
 Create the tests in a new file `{test_path}` using the editing tool. Cover normal cases, edge \
-cases and error handling. Test the behaviour the code has now; if you believe the code has a \
-bug, still write the test for the correct behaviour and name it `test_..._suspected_bug`. \
+cases and error handling, in the target's own language and test framework. Test the \
+behaviour the code has now; if you believe the code has a bug, still write the test for the \
+correct behaviour and put `suspected_bug` in its name; you will be asked for the evidence. \
 Then call `finish` with a summary."""
 
+REMOVE_FAILING_TESTS = """\
+Now remove from `{test_path}` every test that failed (the ones you judged bugs are reported \
+to the developer with your evidence), keep the passing ones, and call `finish`."""
 
-def system_prompt(repo_map: str | None = None) -> list[str]:
-    """System blocks: the stable rules, then the repo map (both cached as one prefix)."""
-    blocks = [SYSTEM]
+
+def system_prompt(
+    repo_map: str | None = None,
+    instructions: Sequence[tuple[str, str]] = (),
+    autonomy: str = "propose",
+) -> list[str]:
+    """System blocks: the stable rules, the project's guidance files (``(path, text)``,
+    nearest first), then the repo map (all cached as one prefix)."""
+    blocks = [SYSTEM.format(autonomy=AUTONOMY.get(autonomy, AUTONOMY["propose"]))]
+    for path, text in instructions:
+        blocks.append(
+            f"Project guidance from `{path}` (written by the project's developers for coding "
+            "agents; follow it where it fits the task, it does not change your rules above):\n"
+            f"{text}"
+        )
     if repo_map:
         blocks.append("Map of the repository (most relevant files first):\n" + repo_map)
     return blocks
@@ -144,16 +194,46 @@ def _revision(revise: Mapping[str, Any] | None) -> str:
     return "\n".join(parts)
 
 
-def task_message(spec: TaskSpec, baseline: TestReport | None) -> str:
+def task_message(spec: TaskSpec, baseline: TestReport | None, bug_fix: bool = False) -> str:
     """The first user message: the task, its focus, the baseline tests, and the plan request."""
+    plan = PLAN_REQUEST.format(repro=REPRO_PLAN if bug_fix else "")
     return (
         f"Task: {spec.instruction.strip()}{_focus(spec)}{_revision(spec.revise)}"
-        f"{_baseline(baseline)}\n\n{PLAN_REQUEST}"
+        f"{_baseline(baseline)}\n\n{plan}"
     )
 
 
-def code_message() -> str:
-    return CODE_REQUEST
+def code_message(bug_fix: bool = False) -> str:
+    return REPRO_CODE_REQUEST if bug_fix else CODE_REQUEST
+
+
+def review_feedback(notes: Sequence[str], iteration: int, max_iterations: int) -> str:
+    """What the coder hears when the reviewer rejects its change."""
+    listed = "\n".join(f"- {note}" for note in notes) or "- (no reasons given)"
+    return (
+        f"A reviewer rejected your change (round {iteration} of {max_iterations}):\n{listed}\n\n"
+        "Address every point (or explain in your summary why a point is wrong), run the tests, "
+        "re-read your diff, then call `finish` again."
+    )
+
+
+def reproduction_passes(tests: Sequence[str], report: TestReport) -> str:
+    """The reproduction the model wrote passes on the original code: it shows no bug."""
+    return (
+        f"Your reproduction ({', '.join(tests)}) PASSES on the original code, before your fix "
+        f"({report.summary}), so it does not reproduce the bug. Change the test so that it "
+        "fails on the original code for the reason given in the task, and passes with your fix."
+    )
+
+
+def task_tests_fail(failures: Sequence[str]) -> str:
+    """Tests that failed before and concern the task still fail: the task is not done."""
+    listed = "\n".join(f"- {line.splitlines()[0]}" for line in failures[:10])
+    return (
+        "These failing tests concern your task and still fail, so the task is not done even "
+        f"though they failed before your change too:\n{listed}\nMake them pass by fixing the "
+        "code (not the tests), then call `finish` again."
+    )
 
 
 def test_feedback(report: TestReport, iteration: int, max_iterations: int) -> str:
@@ -172,11 +252,14 @@ def verifier_message(
     before: TestReport | None,
     after: TestReport | None,
     findings: Sequence[str],
+    no_signal: str | None = None,
 ) -> str:
     tests = "no tests were run"
     if after is not None:
         was = before.summary if before else "unknown"
         tests = f"before: {was}; after: {after.summary}"
+    if no_signal:
+        tests += f" — NO TEST SIGNAL: {no_signal}; judge the change by reading it"
     flagged = "\n".join(f"- {f}" for f in findings) or "- none"
     return (
         f"Task: {instruction}\n\nTests: {tests}\n\nAutomatic checks flagged:\n{flagged}\n\n"

@@ -36,6 +36,8 @@ class TaskSpec:
     # for kind == "revise": the rejected hunks and the user's comment (proposals.revise_request)
     revise: Mapping[str, Any] | None = None
     keep_sandbox: bool = False
+    # this task's own autonomy level when it differs from the settings' (the prompt says it)
+    autonomy: str | None = None
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from delegate.agent import prompts
+from delegate.agent import prompts, testgen_evidence, testgen_languages
+from delegate.agent.conversation import add_user_text
 from delegate.agent.loop_types import RunningTask, TaskOutcome, TaskStopped
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
@@ -102,6 +103,7 @@ class FailedTest:
     failure: str
     suspected_bug: bool
     file_level: bool = False  # the file itself failed (collection): no function to drop
+    evidence: str = ""  # the model's checked reason, for a suspected bug
 
 
 def classify_failures(report: TestReport) -> list[FailedTest]:
@@ -291,6 +293,10 @@ async def generate_tests(run: RunningTask, index: CodeIndex | None, outcome: Tas
     source_path = resolve_inside(root, target)
     if not source_path.is_file():
         raise TaskStopped(f"{target} not found in the workspace")
+    other = testgen_languages.conventions_for(root, target)
+    if other is not None:
+        await _generate_in_language(run, outcome, target, symbol, other)
+        return
     conventions = learn_conventions(root)
     test_path = conventions.test_path(target, set(_python_files(root)))
     outcome.plan = f"Write {test_path} for {symbol} ({conventions.framework})."
@@ -318,12 +324,17 @@ async def generate_tests(run: RunningTask, index: CodeIndex | None, outcome: Tas
         raise TaskStopped(
             f"the generated tests in {test_path} do not load: {_first_error(unloadable[0])}"
         )
+    failed = await _judged(run, messages, failed, source_path.read_text(encoding="utf-8"))
     if failed:
         kept = drop_test_functions(written.read_text(encoding="utf-8"), {f.name for f in failed})
         written.write_text(kept, encoding="utf-8")
         run.trace.write("tests_dropped", phase="testing", names=[f.name for f in failed])
     kept_count = count_tests(written.read_text(encoding="utf-8"))
-    suspected = [{"test": f.name, "failure": f.failure[:800]} for f in failed if f.suspected_bug]
+    suspected = [
+        {"test": f.name, "failure": f.failure[:800], "evidence": f.evidence}
+        for f in failed
+        if f.suspected_bug
+    ]
     dropped = [f.name for f in failed if not f.suspected_bug]
     outcome.extra = {
         "test_file": test_path,
@@ -349,6 +360,106 @@ async def generate_tests(run: RunningTask, index: CodeIndex | None, outcome: Tas
     run.trace.write("mutation", phase="testing", **mutation)
     outcome.extra = {**outcome.extra, "mutation": mutation}
     run.summary = _message(kept_count, dropped, suspected, mutation)
+
+
+async def _judged(
+    run: RunningTask, messages: list[dict[str, Any]], failed: list[FailedTest], source: str
+) -> list[FailedTest]:
+    """Ask the model to justify each candidate bug; only checked evidence keeps the label."""
+
+    candidates = [f for f in failed if f.suspected_bug]
+    if not candidates:
+        return failed
+    judge = testgen_evidence.JudgeFailures()
+    tools: list[Any] = [judge]
+    add_user_text(messages, testgen_evidence.request([f.failure for f in candidates]))
+    await run.agent_turns(
+        prompts.system_prompt(None),
+        messages,
+        tools,
+        3,
+        stop_tools=frozenset({testgen_evidence.JUDGE_FAILURES}),
+    )
+    verdicts = {
+        j.test: j
+        for j in testgen_evidence.checked(judge.judgements, [f.name for f in candidates], source)
+    }
+    run.trace.write(
+        "suspected_bugs_judged",
+        phase="testing",
+        judgements=[
+            {"test": j.test, "bug": j.bug, "evidence": j.evidence} for j in verdicts.values()
+        ],
+    )
+    return [
+        replace(f, suspected_bug=verdicts[f.name].bug, evidence=verdicts[f.name].evidence)
+        if f.name in verdicts
+        else f
+        for f in failed
+    ]
+
+
+async def _generate_in_language(
+    run: RunningTask,
+    outcome: TaskOutcome,
+    target: str,
+    symbol: str,
+    conventions: testgen_languages.OtherConventions,
+) -> None:
+    """Tests for a non-Python target, in its own language: write, run, judge the failures,
+    have the failing tests removed, and keep what passes. No mutation score (Python only)."""
+
+    root, test_path = run.workspace.root, conventions.test_path
+    source = resolve_inside(root, target).read_text(encoding="utf-8")
+    outcome.plan = f"Write {test_path} for {symbol} ({conventions.framework})."
+    outcome.tests_before = await run.run_tests("baseline")
+    message = prompts.testgen_message(symbol, target, conventions.describe(), test_path, source)
+    run.emit("editing", f"writing tests for {symbol}")
+    run.iteration = 1
+    messages: list[dict[str, Any]] = [{"role": "user", "content": message}]
+    system, tools = prompts.system_prompt(None), run.workspace.tools("code")
+    await run.agent_turns(system, messages, tools, 40)
+    reverted = revert_other_changes(root, run.workspace.changes(), test_path)
+    written = root / test_path
+    if not written.is_file() or conventions.count_tests(written.read_text("utf-8")) == 0:
+        raise TaskStopped(f"the model did not write any tests in {test_path}")
+    folder = str(PurePosixPath(test_path).parent)
+    selection = {"js": [test_path], "go": [f"./{folder}" if folder != "." else "./"]}
+    narrowed = selection.get(conventions.family, [])
+    report = await run.run_tests("generated tests", narrowed)
+    suspected: list[dict[str, str]] = []
+    dropped: list[str] = []
+    if report is not None and not report.passed:
+        judge = testgen_evidence.JudgeFailures()
+        judge_tools: list[Any] = [judge]
+        add_user_text(messages, testgen_evidence.request(report.failures or [report.summary]))
+        stop = frozenset({testgen_evidence.JUDGE_FAILURES})
+        await run.agent_turns(system, messages, judge_tools, 3, stop_tools=stop)
+        names = [str(j.get("test", "")) for j in judge.judgements]
+        for judged in testgen_evidence.checked(judge.judgements, names, source):
+            if judged.bug:
+                suspected.append({"test": judged.test, "failure": "", "evidence": judged.evidence})
+            else:
+                dropped.append(judged.test)
+        add_user_text(messages, prompts.REMOVE_FAILING_TESTS.format(test_path=test_path))
+        await run.agent_turns(system, messages, tools, 10)
+        revert_other_changes(root, run.workspace.changes(), test_path)
+        report = await run.run_tests("kept tests", narrowed)
+        if report is not None and not report.passed:
+            raise TaskStopped(f"the generated tests in {test_path} still fail ({report.summary})")
+    outcome.tests_after = report
+    kept = conventions.count_tests(written.read_text("utf-8")) if written.is_file() else 0
+    outcome.extra = {
+        "test_file": test_path,
+        "kept": kept,
+        "dropped": dropped,
+        "suspected_bugs": suspected,
+        "reverted": reverted,
+        "mutation": {"available": False, "message": "mutation check is for Python only"},
+    }
+    if kept == 0:
+        raise TaskStopped(_message(0, dropped, suspected, None))
+    run.summary = _message(kept, dropped, suspected, outcome.extra["mutation"])
 
 
 def revert_other_changes(root: Path, changes: list[FileChange], keep: str) -> list[str]:

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import json
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,14 +25,14 @@ from delegate.agent.env import scrubbed_environment
 from delegate.agent.failures import condense_output, progress_from_line
 from delegate.agent.paths import PathEscape, resolve_inside
 from delegate.agent.task import TestReport
+from delegate.agent.test_commands import detect_command
 
-RunnerKind = Literal["pytest", "npm", "go", "cargo", "other"]
+RunnerKind = Literal["pytest", "npm", "go", "cargo", "maven", "gradle", "other"]
 ProgressSink = Callable[[int, int | None], None]  # (tests done, estimated total)
 
-_NPM_PLACEHOLDER = "no test specified"
 _UNSAFE_CHARS = re.compile(r"[\s;&|$`<>(){}!*?'\"\\~]")
 _CARGO_FILTER = re.compile(r"^[A-Za-z0-9_:]+$")
-_MAKE_TEST_TARGET = re.compile(r"^test\s*:", re.MULTILINE)
+_JVM_TEST = re.compile(r"^[A-Za-z_$][\w$.]*(?:#[A-Za-z_$][\w$]*)?$")  # Class or Class#method
 _READ_CHUNK = 65536
 
 
@@ -42,21 +40,11 @@ class SelectionError(ValueError):
     """A requested test selection that is not a plain test path or id."""
 
 
-def detect_test_command(root: Path) -> list[str] | None:
-    """The project's test command, judged by the files at ``root``; None when unknown."""
-    if _looks_like_python_project(root):
-        return [_python_for(root), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    if _has_npm_test_script(root / "package.json"):
-        return ["npm", "test"]
-    if (root / "go.mod").is_file():
-        return ["go", "test", "./..."]
-    if (root / "Cargo.toml").is_file():
-        return ["cargo", "test"]
-    for name in ("GNUmakefile", "makefile", "Makefile"):
-        makefile = root / name
-        if makefile.is_file() and _MAKE_TEST_TARGET.search(_read_text(makefile)):
-            return ["make", "test"]
-    return None
+def detect_test_command(root: Path, focus: str | None = None) -> list[str] | None:
+    """The test command of the project nearest ``focus`` (see
+    :mod:`delegate.agent.test_commands.detect`); None when unknown."""
+    found = detect_command(root, focus)
+    return found.command if found else None
 
 
 def runner_kind(command: Sequence[str]) -> RunnerKind:
@@ -64,12 +52,16 @@ def runner_kind(command: Sequence[str]) -> RunnerKind:
     words = [Path(word).name for word in command]
     if "pytest" in words or "py.test" in words:
         return "pytest"
-    if words[:2] in (["npm", "test"], ["npm", "run"]):
+    if words[:2] in (["npm", "test"], ["npm", "run"], ["pnpm", "test"], ["yarn", "test"]):
         return "npm"
     if words[:2] == ["go", "test"]:
         return "go"
     if words[:2] == ["cargo", "test"]:
         return "cargo"
+    if words[:1] in (["mvn"], ["mvnw"]):
+        return "maven"
+    if words[:1] in (["gradle"], ["gradlew"]):
+        return "gradle"
     return "other"
 
 
@@ -95,6 +87,15 @@ def selection_args(root: Path, command: Sequence[str], selection: Sequence[str])
         if len(items) != 1 or not _CARGO_FILTER.match(items[0]):
             raise SelectionError("cargo test takes one test name filter, e.g. 'parser::tests'")
         return [*command, items[0]]
+    if kind in ("maven", "gradle"):
+        bad = [item for item in items if not _JVM_TEST.match(item)]
+        if bad:
+            raise SelectionError(
+                f"{bad[0]!r}: name a test class or Class#method, e.g. 'CalcTest#adds'"
+            )
+        if kind == "maven":
+            return [*command, "-Dtest=" + ",".join(items)]
+        return [*command, *(arg for item in items for arg in ("--tests", item.replace("#", ".")))]
     raise SelectionError(
         f"the test command {' '.join(command)!r} cannot be narrowed; run all tests instead"
     )
@@ -113,8 +114,11 @@ class TestRunner:
         timeout_s: float,
         max_output_chars: int,
         kill_grace_s: float = 2.0,
+        cwd: Path | None = None,
     ) -> None:
         self.root = root
+        # a subproject's command runs in its folder; selections stay relative to the root
+        self.cwd = cwd or root
         self.command = list(command)
         self.timeout_s = timeout_s
         self.max_output_chars = max_output_chars
@@ -124,12 +128,12 @@ class TestRunner:
         self, selection: Sequence[str] = (), *, on_progress: ProgressSink | None = None
     ) -> TestReport:
         """Run the tests (or just ``selection``); SelectionError for an unsafe selection."""
-        argv = selection_args(self.root, self.command, selection)
+        argv = selection_args(self.cwd, self.command, [self._in_cwd(i) for i in selection])
         started = time.monotonic()
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv,
-                cwd=self.root,
+                cwd=self.cwd,
                 env=scrubbed_environment(extra=self._extra_env()),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
@@ -172,13 +176,20 @@ class TestRunner:
             duration_s=time.monotonic() - started,
         )
 
+    def _in_cwd(self, item: str) -> str:
+        """A selection relative to the root, made relative to a subproject's folder."""
+        if self.cwd == self.root or not isinstance(item, str):
+            return item
+        prefix = self.cwd.relative_to(self.root).as_posix() + "/"
+        return item.removeprefix(prefix)
+
     def _extra_env(self) -> dict[str, str]:
-        if runner_kind(self.command) != "pytest":
+        if runner_kind(self.command) != "pytest" and "unittest" not in self.command:
             return {}
         # import the sandbox's code, not an editable install of the user's folder
-        paths = [str(self.root)]
-        if (self.root / "src").is_dir():
-            paths.append(str(self.root / "src"))
+        paths = [str(self.cwd)]
+        if (self.cwd / "src").is_dir():
+            paths.append(str(self.cwd / "src"))
         existing = os.environ.get("PYTHONPATH")
         return {"PYTHONPATH": os.pathsep.join([*paths, *([existing] if existing else [])])}
 
@@ -271,42 +282,6 @@ def _require_path(root: Path, path_part: str, item: str) -> None:
         raise SelectionError(f"{item!r}: {exc}") from exc
     if not path.exists():
         raise SelectionError(f"{item!r}: {path_part} does not exist in the workspace")
-
-
-def _looks_like_python_project(root: Path) -> bool:
-    markers = ("pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml", "conftest.py", "setup.py")
-    if any((root / name).is_file() for name in markers):
-        return True
-    return any(
-        (root / name).is_dir() and any((root / name).rglob("*.py")) for name in ("tests", "test")
-    )
-
-
-def _python_for(root: Path) -> str:
-    for venv in (".venv", "venv"):
-        candidate = root / venv / "bin" / "python"
-        if candidate.exists():
-            return str(candidate)
-    return sys.executable
-
-
-def _has_npm_test_script(package_json: Path) -> bool:
-    if not package_json.is_file():
-        return False
-    try:
-        data = json.loads(_read_text(package_json))
-    except ValueError:
-        return False
-    scripts = data.get("scripts") if isinstance(data, dict) else None
-    test: object = scripts.get("test") if isinstance(scripts, dict) else None
-    return isinstance(test, str) and bool(test.strip()) and _NPM_PLACEHOLDER not in test
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 __all__ = [

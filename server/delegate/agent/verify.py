@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from delegate.agent import prompts
-from delegate.agent.client import ModelClient, ModelError
+from delegate.agent.client import ModelError
 from delegate.agent.redact import redact
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
@@ -65,6 +65,14 @@ class Finding:
 
 def is_test_file(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
+
+
+def adds_tests(change: FileChange) -> bool:
+    """A test file the change creates, or whose new lines define a test or assert something."""
+    if change.proposed is None or not is_test_file(change.path):
+        return False
+    added = "\n".join(_added_lines(change))
+    return bool(_TEST_DEF.search(added) or _ASSERT.search(added))
 
 
 def _count(pattern: re.Pattern[str], text: str | None) -> int:
@@ -169,41 +177,50 @@ def parse_verdict(text: str) -> dict[str, Any]:
     return {"approved": False, "notes": [f"the reviewer's reply was not a verdict: {text[:200]}"]}
 
 
+Reviewer = Callable[[str], Awaitable[dict[str, Any]]]
+
+
 async def verify(
-    client: ModelClient | None,
+    reviewer: Reviewer | None,
     instruction: str,
     changes: Sequence[FileChange],
     before: TestReport | None,
     after: TestReport | None,
     *,
-    trace_fields: dict[str, Any] | None = None,
+    no_signal: str | None = None,
 ) -> dict[str, Any]:
-    """The verdict: ``{"approved", "notes", "rules", "review"}``."""
+    """The verdict: ``{"approved", "notes", "rules", "review", "test_signal"}``.
+
+    ``reviewer`` gets the review request (task, tests, findings, diff) and returns
+    ``{"approved", "notes"}``; :mod:`delegate.agent.reviewer` runs it as a model with
+    read-only tools. ``no_signal`` says why the tests say nothing, when they do not; the
+    verdict carries it as ``test_signal`` so nobody mistakes it for green."""
     findings = rule_checks(changes)
     notes = [f"{f.severity}: {f.message}" for f in findings]
     blocked = any(f.severity == "block" for f in findings)
     review: dict[str, Any] = {"approved": True, "notes": []}
     if not changes:
         review = {"approved": False, "notes": ["the task produced no changes"]}
-    elif client is not None:
+    elif reviewer is not None:
         message = prompts.verifier_message(
-            instruction, unified_diff(changes), before, after, [f.message for f in findings]
+            instruction,
+            unified_diff(changes),
+            before,
+            after,
+            [f.message for f in findings],
+            no_signal,
         )
         try:
-            reply = await client.complete(
-                system=[prompts.VERIFIER_SYSTEM],
-                messages=[{"role": "user", "content": message}],
-                role="verifier",
-                max_tokens=1024,
-                trace_fields=trace_fields,
-            )
-            review = parse_verdict(reply.text)
+            review = await reviewer(message)
         except ModelError as error:
             review = {"approved": False, "notes": [f"review unavailable: {error}"]}
+    if no_signal:
+        notes.append(f"no test signal: {no_signal}")
     notes.extend(str(n) for n in review["notes"])
     return {
         "approved": bool(review["approved"]) and not blocked,
         "notes": notes,
         "rules": [asdict(f) for f in findings],
         "review": review,
+        "test_signal": no_signal is None,
     }

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from delegate.agent.sandbox import Sandbox
 from delegate.agent.task import TaskSpec, TestReport
-from delegate.agent.testrunner import TestRunner, detect_test_command
+from delegate.agent.test_commands import detect_command
+from delegate.agent.testrunner import TestRunner
 from delegate.agent.tools import ToolContext, build_tools
 from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
@@ -52,6 +53,7 @@ class SandboxWorkspace:
                 timeout_s=timeout_s,
                 max_output_chars=runner.max_output_chars,
                 kill_grace_s=runner.kill_grace_s,
+                cwd=runner.cwd,
             )
         return await runner.run(selection, on_progress=on_progress)
 
@@ -62,16 +64,22 @@ class SandboxWorkspace:
         await self.sandbox.close()
 
 
-def test_runner_for(root: Path, settings: Settings) -> TestRunner | None:
-    """The configured test command, else the detected one; None when there is neither."""
-    command = settings.tests.command or detect_test_command(root)
+def test_runner_for(root: Path, settings: Settings, focus: str | None = None) -> TestRunner | None:
+    """The configured test command (run at the root), else the one detected for the project
+    nearest ``focus`` (run in that project's folder); None when there is neither."""
+    cwd = root
+    command = settings.tests.command
     if not command:
-        return None
+        found = detect_command(root, focus)
+        if found is None:
+            return None
+        command, cwd = found.command, root / found.folder
     return TestRunner(
         root,
         list(command),
         timeout_s=settings.tests.timeout_seconds,
         max_output_chars=settings.tests.max_output_chars,
+        cwd=cwd,
     )
 
 
@@ -86,7 +94,7 @@ async def open_workspace(
         placement=settings.sandbox,
     )
     try:
-        runner = test_runner_for(sandbox.root, settings)
+        runner = test_runner_for(sandbox.root, settings, spec.file)
         context = ToolContext(
             sandbox_root=sandbox.root, index=index, test_runner=runner, settings=settings
         )

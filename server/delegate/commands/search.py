@@ -17,7 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", metavar="L", help="only this language (python, text, …)")
     parser.add_argument("--kind", metavar="K", help="only this chunk kind (function, class, …)")
     parser.add_argument(
-        "--mode", choices=("hybrid", "fts", "vector"), default="hybrid", help=argparse.SUPPRESS
+        "--mode",
+        choices=("hybrid", "chunks", "fts", "vector"),
+        default="hybrid",
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--folder", metavar="DIR", help="project folder (default: found from cwd)")
 

@@ -10,6 +10,9 @@ Tables (one LanceDB database per workspace folder):
   chunks, so a crash leaves either the old row (the file is redone next time) or no row
   (its orphan chunks are removed next time) — never a row that vouches for missing chunks.
 - ``symbols``: definitions and references (``role`` = "def" | "ref").
+- ``file_docs``: one row per parsed file, its chunks' ``terms`` joined, with its own
+  full-text index: BM25 over whole files, which ranks the files a task description is
+  about better than the best chunk of each (see ``delegate.index.file_rank``).
 - ``meta``: schema version, embedder id and dimension.  A mismatch on open means the index
   must be rebuilt; :func:`IndexStore.open` reports the reason.
 
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-import lancedb
+import lancedb  # its REST client loads lazily: see delegate/index/__init__.py
 import numpy as np
 import pyarrow as pa
 from lancedb.index import FTS, BTree, IvfFlat
@@ -43,7 +46,8 @@ from delegate.index.sql import equals, is_in
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
 
-SCHEMA_VERSION = "4"  # 3: pre-stemmed terms, uncompressed strings; 4: L2 vector index
+SCHEMA_VERSION = "5"  # 3: pre-stemmed terms, uncompressed strings; 4: L2 vector index;
+# 5: file_docs (whole-file full text)
 VECTOR_INDEX_MIN_ROWS = 20_000
 _DELETE_BATCH = 400
 INDEX_CACHE_BYTES = 96 << 20
@@ -126,6 +130,8 @@ SYMBOL_SCHEMA = pa.schema(
     ]
 )
 
+FILE_DOC_SCHEMA = pa.schema([_string("path"), _string("language"), _string("terms")])
+
 META_SCHEMA = pa.schema([pa.field("key", pa.string()), pa.field("value", pa.string())])
 
 
@@ -188,6 +194,7 @@ class IndexStore:
         self._chunks: Any = None
         self._files: Any = None
         self._symbols: Any = None
+        self._file_docs: Any = None
         self._meta: Any = None
         self._open_tables()
 
@@ -261,6 +268,7 @@ class IndexStore:
         self._chunks = table("chunks", chunk_schema(self.dim))
         self._files = table("files", FILE_SCHEMA)
         self._symbols = table("symbols", SYMBOL_SCHEMA)
+        self._file_docs = table("file_docs", FILE_DOC_SCHEMA)
         self._meta = table("meta", META_SCHEMA)
         if not self.read_only:
             self._ensure_scalar_indexes()
@@ -274,6 +282,9 @@ class IndexStore:
         if not {ix.name for ix in self._symbols.list_indices()}:
             self._symbols.create_index("name", config=BTree(), name="name_idx")
             self._symbols.create_index("path", config=BTree(), name="path_idx")
+        if not {ix.name for ix in self._file_docs.list_indices()}:
+            self._file_docs.create_index("terms", config=fts_config(), name="terms_idx")
+            self._file_docs.create_index("path", config=BTree(), name="path_idx")
 
     @property
     def ready(self) -> bool:
@@ -292,9 +303,10 @@ class IndexStore:
                 where = is_in("path", batch)
                 self._chunks.delete(where)
                 self._symbols.delete(where)
+                self._file_docs.delete(where)
                 if files_too:
                     self._files.delete(where)
-                self._writes_since_optimize += 3
+                self._writes_since_optimize += 4
 
     def add_chunks(self, chunks: ChunkColumns, terms: Sequence[str], vectors: np.ndarray) -> None:
         if not len(chunks):
@@ -319,6 +331,17 @@ class IndexStore:
         )
         with self._write_lock:
             self._chunks.add(data)
+            self._writes_since_optimize += 1
+
+    def add_file_docs(self, paths: list[str], languages: list[str], terms: list[str]) -> None:
+        """Whole-file documents for :meth:`file_search` (one row per file)."""
+        if not paths:
+            return
+        data = pa.table(
+            {"path": paths, "language": languages, "terms": terms}, schema=FILE_DOC_SCHEMA
+        )
+        with self._write_lock:
+            self._file_docs.add(data)
             self._writes_since_optimize += 1
 
     def add_symbols(self, columns: SymbolColumns) -> None:
@@ -370,9 +393,9 @@ class IndexStore:
             if moved.num_rows:
                 self._chunks.add(_moved_chunks(moved, new))
                 self._chunks.delete(where)
-            for table in (self._symbols, self._files):
+            for table in (self._symbols, self._file_docs, self._files):
                 table.update(where=where, values={"path": new})
-            self._writes_since_optimize += 4
+            self._writes_since_optimize += 5
 
     def needs_optimize(self, threshold: int = 24) -> bool:
         return self._writes_since_optimize >= threshold
@@ -396,6 +419,7 @@ class IndexStore:
                     ("chunks", self._chunks),
                     ("files", self._files),
                     ("symbols", self._symbols),
+                    ("file_docs", self._file_docs),
                     ("meta", self._meta),
                 ):
                     with timer.stage(f"optimize {name}"):
@@ -414,12 +438,13 @@ class IndexStore:
         A first build writes large batches (a few thousand rows each), which are already a
         good layout, so rewriting them (``optimize``'s compaction) would only cost time.
         The full-text and scalar indexes are built from scratch over all rows — faster
-        than folding every new row into the empty indexes — and the vector index is built
-        alongside them in a second thread (LanceDB releases the GIL), so the two builds
-        share the cores.  The vector build dominates the memory of this step; the
-        full-text build is held to :data:`FTS_BUILD_MIB` (stdlib + Django, 90k rows: the
-        step's peak was 703 MB side by side, the pool phase's 696 MB, for ~1.8 s less than
-        one after the other).  Old versions are left for the next :meth:`optimize`.
+        than folding every new row into the empty indexes — and the vector index, then the
+        whole-file full-text index, are built alongside them in a second thread (LanceDB
+        releases the GIL), so the builds share the cores.  The vector build dominates the
+        memory of this step; the full-text build is held to :data:`FTS_BUILD_MIB`
+        (stdlib + Django, 90k rows: the step's peak was 703 MB side by side, the pool
+        phase's 696 MB, for ~1.8 s less than one after the other).  Old versions are left
+        for the next :meth:`optimize`.
         """
         timer = timer or StageTimer()
         with self._write_lock:
@@ -428,10 +453,12 @@ class IndexStore:
             # collection that ended the pause found what they left (a full one here found
             # nothing and took 0.05-0.1 s, on the critical path)
             release_free_memory(collect=False)
-            vector = threading.Thread(
-                target=self._timed,
-                args=(timer, "vector index", lambda: self._ensure_vector_index(release=False)),
-            )
+
+            def beside_the_chunks_fts() -> None:
+                self._timed(timer, "vector index", lambda: self._ensure_vector_index(release=False))
+                self._timed(timer, "file full-text index", self._build_file_fts)
+
+            vector = threading.Thread(target=beside_the_chunks_fts)
             vector.start()
             try:
                 with timer.stage("full-text index"):
@@ -443,6 +470,9 @@ class IndexStore:
                     )
                 with timer.stage("scalar indexes"):
                     self._chunks.create_index("path", config=BTree(), name="path_idx", replace=True)
+                    self._file_docs.create_index(
+                        "path", config=BTree(), name="path_idx", replace=True
+                    )
                     self._symbols.create_index(
                         "name", config=BTree(), name="name_idx", replace=True
                     )
@@ -452,6 +482,13 @@ class IndexStore:
             finally:
                 vector.join()
             self._writes_since_optimize = 0
+
+    def _build_file_fts(self) -> None:
+        """The whole-file full-text index, from scratch (a first build; see above)."""
+        config = fts_config()
+        config.memory_limit = FTS_BUILD_MIB
+        config.num_workers = 1
+        self._file_docs.create_index("terms", config=config, name="terms_idx", replace=True)
 
     @staticmethod
     def _timed(timer: StageTimer, name: str, work: Callable[[], None]) -> None:
@@ -567,6 +604,40 @@ class IndexStore:
         for row in rows:
             row["_score"] = float(row.pop("_relevance_score", 0.0))
         return rows
+
+    def file_search(
+        self, terms: str, *, limit: int, where: str | None
+    ) -> list[tuple[str, str, float]]:
+        """Files by BM25 over their whole text (repeated query terms weigh more), as
+        (path, language, score), best first."""
+        if not self.ready or self._file_docs is None or not terms.strip():
+            return []
+        query = self._file_docs.search(terms, query_type="fts", fts_columns="terms")
+        query = query.select(["path", "language", "_score"]).limit(limit)
+        if where:
+            query = query.where(where, prefilter=True)
+        table = query.to_arrow()
+        return list(
+            zip(
+                table["path"].to_pylist(),
+                table["language"].to_pylist(),
+                table["_score"].to_pylist(),
+                strict=True,
+            )
+        )
+
+    def definition_paths(self, names: Sequence[str]) -> dict[str, set[str]]:
+        """For each of ``names`` that something defines: the files defining it."""
+        found: dict[str, set[str]] = {}
+        if not self.ready or not names:
+            return found
+        for batch in _batched(list(dict.fromkeys(names)), _DELETE_BATCH):
+            where = f"{equals('role', 'def')} AND {is_in('name', batch)}"
+            table = self._symbols.search().where(where).select(["name", "path"]).limit(None)
+            rows = table.to_arrow()
+            for name, path in zip(rows["name"].to_pylist(), rows["path"].to_pylist(), strict=True):
+                found.setdefault(name, set()).add(path)
+        return found
 
     def symbol_rows(self, where: str | None = None) -> list[dict[str, Any]]:
         if not self.ready:

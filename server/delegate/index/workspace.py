@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyarrow.compute as pc
@@ -43,7 +43,7 @@ from delegate.index.sql import equals
 from delegate.index.store import FileRow, IndexStore
 from delegate.index.symbol_columns import SymbolColumns
 from delegate.index.timings import StageTimer
-from delegate.index.tokens import identifiers
+from delegate.index.tokens import code_token_list, fts_form, identifiers
 from delegate.settings import IndexSettings
 from delegate.state_dir import state_dir
 
@@ -96,6 +96,19 @@ class _GcPause:
 gc_paused = _GcPause()
 
 
+def file_document(path: str, chunk_terms: Sequence[str]) -> str:
+    """A file's full-text document from its chunks' terms, its path's terms only once.
+
+    Each chunk's terms start with its path's (:func:`~delegate.index.tokens.chunk_tokens`);
+    kept in every chunk they would count a path word once per chunk, so a file cut into
+    many small chunks would match its path's words as if it spoke of nothing else.
+    """
+    prefix = fts_form(code_token_list(path))
+    head = prefix + " "
+    body = [t[len(head) :] if t.startswith(head) else "" if t == prefix else t for t in chunk_terms]
+    return " ".join([prefix, *body]) if prefix else " ".join(body)
+
+
 class _PendingWrites:
     """Results waiting to be written together, so LanceDB sees few large writes."""
 
@@ -110,6 +123,9 @@ class _PendingWrites:
         self.chunks = ChunkColumns()
         self.terms: list[str] = []
         self.symbols = SymbolColumns()
+        self.doc_paths: list[str] = []
+        self.doc_languages: list[str] = []
+        self.doc_terms: list[str] = []
 
     def add(self, result: IndexedFile, mtime_ns: int, *, replace: bool) -> None:
         """Queue a result; ``replace`` when the file may already have rows to drop."""
@@ -119,6 +135,10 @@ class _PendingWrites:
             self.results.append(result)
             self.chunks.extend(result.chunks)
             self.terms.extend(result.terms)
+            if result.terms:  # the whole file as one document (file-level BM25)
+                self.doc_paths.append(result.path)
+                self.doc_languages.append(result.language)
+                self.doc_terms.append(file_document(result.path, result.terms))
             if result.symbols is not None:
                 self.symbols.extend(result.symbols)
         self.files.append(FileRow(result.path, result.size, mtime_ns, result.hash, result.language))
@@ -139,6 +159,8 @@ class _PendingWrites:
                 store.add_chunks(self.chunks, self.terms, np.concatenate(vectors))
         with timer.stage("write symbols"):
             store.add_symbols(self.symbols)
+        with timer.stage("write file docs"):
+            store.add_file_docs(self.doc_paths, self.doc_languages, self.doc_terms)
         with timer.stage("write files"):
             store.upsert_files(self.files, all_new=self.all_new)
         written = len(self.chunks)
@@ -447,12 +469,11 @@ class WorkspaceIndex:
         path_glob: str | None = None,
         language: str | None = None,
         kind: str | None = None,
-        mode: Literal["hybrid", "fts", "vector"] = "hybrid",
+        mode: SearchMode = "hybrid",
     ) -> list[SearchHit]:
         filters = SearchFilters(path_glob=path_glob, language=language, kind=kind)
-        search_mode: SearchMode = mode
         return search_store(
-            self._store, self._embedder, query, limit=limit, filters=filters, mode=search_mode
+            self._store, self._embedder, query, limit=limit, filters=filters, mode=mode
         )
 
     def find_symbol(self, name: str) -> tuple[list[Definition], list[Reference]]:

@@ -32,7 +32,8 @@ class RunTests(BaseTool):
     description = (
         "Run the project's tests in the workspace as edited so far. Without `tests` runs the "
         "whole suite; with `tests` only those test files or ids (e.g. tests/test_x.py or "
-        "tests/test_x.py::test_y). Returns a summary and the condensed failures."
+        "tests/test_x.py::test_y; a package such as ./pkg/... for go; CalcTest#adds for Maven or "
+        "Gradle). Returns a summary and the condensed failures."
     )
     input_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
