@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NATIVE := $(VENV)/.native
 export LANCEDB_LOG ?= error
 
-.PHONY: demo test lint typecheck pytest bench clean venv runners
+.PHONY: demo test lint typecheck pytest vscode-test bench clean venv runners sandbox-tools
 
 venv: $(STAMP)
 
@@ -50,10 +50,24 @@ runners: $(JEST_FIXTURE)/node_modules/.bin/jest
 	  else echo "$$cmd is missing: sudo apt-get install $$pkg"; exit 1; fi; \
 	done
 
-pytest: $(STAMP) $(NATIVE) runners
+pytest: $(STAMP) $(NATIVE) runners sandbox-tools
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+# tests run model-written code under bubblewrap (docs/security.md); util-linux brings
+# prlimit and setpriv
+sandbox-tools:
+	@command -v bwrap >/dev/null && command -v prlimit >/dev/null && command -v setpriv >/dev/null \
+	  || { if [ "$$(id -u)" = 0 ]; then \
+	         apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 bubblewrap util-linux; \
+	       else echo "make: confined test runs need bubblewrap: run 'sudo apt-get install bubblewrap util-linux'"; \
+	         exit 1; fi; }
+
+# the VS Code extension: Node, Debian packages and npm packages when missing, then eslint,
+# tsc, unit tests, the .vsix and the end-to-end test in code-server (clients/vscode/README.md)
+vscode-test: $(STAMP) $(NATIVE)
+	PYTHON=$(abspath $(BIN)/python) bash clients/vscode/scripts/check.sh
+
+test: lint typecheck pytest vscode-test
 
 bench: $(STAMP) $(NATIVE)
 	$(BIN)/python bench/index.py

@@ -181,6 +181,13 @@ class TestSettings(_Section):
         True,
         description="Keep the reproduction test of a bug fix in the proposal (false drops it).",
     )
+    env: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Names of environment variables passed to test runs besides the allowlist "
+            "(PATH, LANG, LC_*, TZ, TERM); their values are still redacted from every output."
+        ),
+    )
 
 
 class IndexSettings(_Section):
@@ -204,8 +211,8 @@ class IndexSettings(_Section):
     embedder: Literal["hashing", "sentence-transformers", "voyage"] = Field(
         "hashing",
         description=(
-            "hashing: built in, no downloads. sentence-transformers: local model (extra `semantic`). "
-            "voyage: voyage-code-3 over HTTP (needs VOYAGE_API_KEY)."
+            "hashing: built in, no downloads. sentence-transformers: local model (opt-in extra "
+            "`semantic`, needs torch; `make` installs neither). voyage: voyage-code-3 over HTTP (needs VOYAGE_API_KEY)."
         ),
     )
     embedder_model: str | None = Field(
@@ -233,6 +240,30 @@ class SandboxSettings(_Section):
         ge=0,
         le=1 << 20,
         description="Largest snapshot placed in RAM-backed /dev/shm; 0 never uses it.",
+    )
+    require_isolation: bool = Field(
+        True,
+        description=(
+            "Refuse to run model-written code (tests, the shell) when no OS sandbox "
+            "(bubblewrap) works here. Turn off only to run such code unconfined."
+        ),
+    )
+    max_processes: int = Field(
+        256, ge=8, le=65536, description="Processes a confined run may have at once."
+    )
+    cpu_seconds: int = Field(900, ge=1, le=86400, description="CPU time of each process of a run.")
+    memory_mb: int = Field(
+        8192, ge=64, le=1 << 20, description="Address space of each process of a run, in MiB."
+    )
+    max_file_mb: int = Field(
+        1024, ge=1, le=1 << 20, description="Largest file a confined run may write, in MiB."
+    )
+    shell_tool: bool = Field(
+        True,
+        description=(
+            "Offer the coder a `bash` tool whose commands run in the same OS sandbox as the "
+            "tests (never offered where runs cannot be confined and isolation is required)."
+        ),
     )
 
 
@@ -377,8 +408,14 @@ def load_settings(raw: Mapping[str, Any] | None) -> tuple[Settings, list[Setting
     return Settings(), warnings
 
 
-def read_folder_settings(folder: Path) -> tuple[dict[str, Any], list[SettingsWarning]]:
-    """Read ``[tool.delegate]`` from pyproject.toml, then ``.delegate/config.toml`` (which wins)."""
+def read_folder_settings(
+    folder: Path, *, trust: bool = False
+) -> tuple[dict[str, Any], list[SettingsWarning]]:
+    """Read ``[tool.delegate]`` from pyproject.toml, then ``.delegate/config.toml`` (which wins).
+
+    Settings that run commands or send the key (:data:`delegate.trust.GATED_SETTINGS`) are
+    dropped with a warning unless the folder is trusted (or ``trust`` says so for this run).
+    """
     merged: dict[str, Any] = {}
     warnings: list[SettingsWarning] = []
     for path, section in (
@@ -404,7 +441,31 @@ def read_folder_settings(folder: Path) -> tuple[dict[str, Any], list[SettingsWar
                 "api_key", "<hidden>", "keys are never read from files; set ANTHROPIC_API_KEY"
             )
         )
-    return merged, warnings
+    return _trusted_part(folder, merged, warnings, trust)
+
+
+def _trusted_part(
+    folder: Path, merged: dict[str, Any], warnings: list[SettingsWarning], trust: bool
+) -> tuple[dict[str, Any], list[SettingsWarning]]:
+    from delegate.trust import (
+        TrustStore,
+        gated_values,
+        trusted_by_environment,
+        values_digest,
+        without_gated,
+    )
+
+    gated = gated_values(merged)
+    if not gated or trust or trusted_by_environment(folder):
+        return merged, warnings
+    if TrustStore().decision(folder, values_digest(gated)):
+        return merged, warnings
+    reason = (
+        "set in the folder's own files, which you have not trusted: not applied "
+        "(answer the editor's question, or use `delegate run --trust`)"
+    )
+    warnings += [SettingsWarning(name, value, reason) for name, value in gated.items()]
+    return without_gated(merged), warnings
 
 
 def settings_reference() -> list[tuple[str, str, str]]:

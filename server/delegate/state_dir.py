@@ -25,6 +25,13 @@ def state_dir(folder: Path) -> Path:
     return path
 
 
+def storage_problem(exc: OSError, where: Path) -> str:
+    """One line naming the path and the cause of a failed read or write, e.g. ``cannot
+    write /p/.delegate/tasks: Read-only file system``; ``where`` when the error names no
+    file (a full disk's does not)."""
+    return f"cannot write {exc.filename or where}: {exc.strerror or exc}"
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` (UTF-8, no newline translation) or leave it untouched.
 

@@ -125,13 +125,14 @@ async def test_bug_fixed_on_second_round_with_the_right_diff(
     (search_error, found), (read_error, lines) = results_of(requests[1])
     assert not search_error and re.search(r"^\d\. calc\.py:4-10  function clamp", found, re.M)
     assert not read_error and "return low  # above range" in lines and "     9" in lines
-    # coding adds the editor (the SDK's versioned text editor type), run_tests and finish
+    # coding adds the editor (the SDK's versioned text editor type), run_tests, finish, bash
     editor = next(t for t in requests[2].tools if t["name"] == "str_replace_based_edit_tool")
     assert editor["type"] == "text_editor_20250728"
     assert set(requests[2].tool_names) == READ_ONLY | {
         "str_replace_based_edit_tool",
         "run_tests",
         "finish",
+        "bash",
     }
     [(missed, why)] = results_of(requests[3])
     assert missed and "not found" in why.lower()

@@ -17,7 +17,8 @@ from delegate.index.workspace import WorkspaceIndex
 from delegate.settings import Settings
 
 PLAN_TOOLS = ["search_code", "repo_map", "find_symbol", "grep", "read_file", "list_dir"]
-CODE_TOOLS = [*PLAN_TOOLS, "str_replace_based_edit_tool", "run_tests", "finish"]
+# bash: offered where its commands run in the OS sandbox (bubblewrap; installed by make test)
+CODE_TOOLS = [*PLAN_TOOLS, "str_replace_based_edit_tool", "run_tests", "finish", "bash"]
 
 
 @pytest.fixture

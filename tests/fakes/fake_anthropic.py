@@ -33,6 +33,7 @@ import argparse
 import hashlib
 import itertools
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -165,6 +166,13 @@ class RecordedRequest:
         return [b for b in self.last_user_blocks() if b.get("type") == "tool_result"]
 
     def tool_result_text(self, block: Block) -> str:
+        """The result's text as the tool produced it, without the untrusted-data wrapper the
+        server puts around every tool result (see :meth:`raw_tool_result_text`)."""
+        raw = self.raw_tool_result_text(block)
+        match = _UNTRUSTED_BLOCK.fullmatch(raw)
+        return match["text"] if match else raw
+
+    def raw_tool_result_text(self, block: Block) -> str:
         content = block.get("content")
         if isinstance(content, str):
             return content
@@ -173,6 +181,13 @@ class RecordedRequest:
     def cache_control_count(self) -> int:
         """How many blocks in the request carry ``cache_control``."""
         return json.dumps(self.body).count('"cache_control"')
+
+
+_UNTRUSTED_BLOCK = re.compile(
+    r'<untrusted-data source="[^"]*" nonce="(?P<nonce>\w+)">\n(?P<text>.*)\n'
+    r'</untrusted-data nonce="(?P=nonce)">',
+    re.S,
+)
 
 
 def _redact_key(value: str | None) -> str:

@@ -22,9 +22,10 @@ import anthropic
 import httpx2  # the SDK raises its transport errors unwrapped when a stream breaks mid-way
 
 from delegate.agent.cost import Usage, cost_usd
-from delegate.agent.redact import redact_sdk_logs
+from delegate.agent.redact import redact_for_model, redact_sdk_logs
 from delegate.agent.thinking import thinking_headers, thinking_params
 from delegate.agent.trace import TraceWriter
+from delegate.agent.untrusted import wrap_tool_results
 from delegate.settings import ApiSettings
 
 Block = dict[str, Any]
@@ -130,6 +131,7 @@ class ModelClient:
             max_retries=settings.max_retries,
         )
         redact_sdk_logs(api_key)
+        self._api_key = api_key
         if trace is not None:
             trace.redactor.add(api_key)
         self.calls = 0
@@ -177,6 +179,9 @@ class ModelClient:
             request["tools"] = tool_list
         if tool_choice is not None:
             request["tool_choice"] = tool_choice
+        request["messages"] = wrap_tool_results(message_list)  # repository text is data
+        request = redact_for_model(request, self._api_key)  # no secret value reaches the model
+        message_list = request["messages"]
         fields = trace_fields or {}
         self._write(
             "model_request",

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from delegate.agent.task import TaskSpec, TestReport
+from delegate.agent.untrusted import UNTRUSTED_RULE, untrusted_block
 
 SYSTEM = """\
 You are Delegate, a careful software engineer working on a task a developer handed you from \
@@ -79,6 +80,7 @@ it fixes a symptom instead of the cause, if it misses an edge case the task impl
 deletes, skips or weakens tests, if it touches unrelated files, or if it adds secrets. \
 When you have decided, call `submit_review` with approved true or false and notes: concrete, \
 actionable reasons the agent can act on in another round."""
+VERIFIER_SYSTEM += "\n\n" + UNTRUSTED_RULE  # the diff may quote the repository's text
 
 TESTGEN_REQUEST = """\
 Write unit tests for `{symbol}`{where}. Follow the project's conventions:
@@ -101,7 +103,8 @@ def system_prompt(
 ) -> list[str]:
     """System blocks: the stable rules, the project's guidance files (``(path, text)``,
     nearest first), then the repo map (all cached as one prefix)."""
-    blocks = [SYSTEM.format(autonomy=AUTONOMY.get(autonomy, AUTONOMY["propose"]))]
+    rules = SYSTEM.format(autonomy=AUTONOMY.get(autonomy, AUTONOMY["propose"]))
+    blocks = [f"{rules}\n\n{UNTRUSTED_RULE}"]
     for path, text in instructions:
         blocks.append(
             f"Project guidance from `{path}` (written by the project's developers for coding "
@@ -109,7 +112,10 @@ def system_prompt(
             f"{text}"
         )
     if repo_map:
-        blocks.append("Map of the repository (most relevant files first):\n" + repo_map)
+        blocks.append(
+            "Map of the repository (most relevant files first):\n"
+            + untrusted_block("repo map", repo_map)
+        )
     return blocks
 
 
@@ -130,7 +136,8 @@ def _baseline(report: TestReport | None) -> str:
     failing = "\n".join(f"- {line}" for line in report.failures[:10])
     return (
         f"\nBefore your change some tests already fail ({report.summary}); you are not "
-        f"expected to fix those unless the task asks for it:\n{failing}"
+        f"expected to fix those unless the task asks for it:\n"
+        f"{untrusted_block('test output', failing)}"
     )
 
 
@@ -239,6 +246,7 @@ def task_tests_fail(failures: Sequence[str]) -> str:
 def test_feedback(report: TestReport, iteration: int, max_iterations: int) -> str:
     """What the model hears after a red test run: condensed failures, never the whole log."""
     failures = "\n\n".join(report.failures[:10]) or report.output_tail[-3000:]
+    failures = untrusted_block("test output", failures)
     return (
         f"The tests fail after your change ({report.summary}); round {iteration} of "
         f"{max_iterations}.\n\n{failures}\n\nFix the code (not the tests, unless a test itself "
@@ -261,9 +269,10 @@ def verifier_message(
     if no_signal:
         tests += f" — NO TEST SIGNAL: {no_signal}; judge the change by reading it"
     flagged = "\n".join(f"- {f}" for f in findings) or "- none"
+    quoted = untrusted_block("the change under review", f"```diff\n{diff[:60000]}\n```")
     return (
         f"Task: {instruction}\n\nTests: {tests}\n\nAutomatic checks flagged:\n{flagged}\n\n"
-        f"Diff:\n```diff\n{diff[:60000]}\n```"
+        f"Diff:\n{quoted}"
     )
 
 
@@ -274,4 +283,5 @@ def testgen_message(
     request = TESTGEN_REQUEST.format(
         symbol=symbol, where=where, conventions=conventions, test_path=test_path
     )
-    return f"{request}\n\nThe code under test:\n```\n{source[:20000]}\n```"
+    code = untrusted_block("code under test", f"```\n{source[:20000]}\n```")
+    return f"{request}\n\nThe code under test:\n{code}"

@@ -21,7 +21,8 @@ The same bytes, with a listing of the copy, are handed to the agent's file tools
 (:class:`delegate.agent.file_listing.WorkspaceFiles`), so their first ``grep`` need not
 walk and read the copy again.
 :meth:`Sandbox.close` removes the directory and the worktree registration, so the user's
-repository is left exactly as it was.
+repository is left exactly as it was; :mod:`delegate.agent.sandbox_registry` records each
+sandbox before it exists, so what a killed process left is removed at the next start.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import os
 import posixpath
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,6 +49,7 @@ from delegate.agent.file_listing import (
     stat_key,
 )
 from delegate.agent.paths import PathEscape, relative_posix, resolve_inside
+from delegate.agent.sandbox_registry import forget_sandbox, make_sandbox_dir
 from delegate.proposals.changes import FileChange
 from delegate.settings import IndexSettings, SandboxSettings
 
@@ -155,11 +156,14 @@ class Sandbox:
         if not folder.is_dir():
             raise SandboxError(f"{folder} is not a directory")
         parent = sandbox_parent(folder, settings, placement)
-        temp_dir = Path(tempfile.mkdtemp(prefix="delegate-sbx-", dir=parent))
+        toplevel = _git_toplevel(folder)
+        if toplevel is not None and _outside_history(toplevel, folder):
+            toplevel = None
+        # recorded before it exists, so a crash leaves nothing the next start cannot find
+        temp_dir = make_sandbox_dir(folder, parent, toplevel)
         worktree: _Worktree | None = None
         try:
-            toplevel = _git_toplevel(folder)
-            if toplevel is not None and not _outside_history(toplevel, folder):
+            if toplevel is not None:
                 worktree = _Worktree(toplevel, temp_dir / "tree")
                 _add_worktree(worktree)
                 root = worktree.path / folder.relative_to(toplevel)
@@ -257,6 +261,7 @@ class Sandbox:
             self._files.close()
         if self.keep:
             await asyncio.to_thread(_detach_kept, self._worktree)
+            forget_sandbox(self.temp_dir)
             log.info("sandbox kept at %s", self.root)
         else:
             await asyncio.to_thread(_remove, self.temp_dir, self._worktree)
@@ -571,6 +576,7 @@ def _remove(temp_dir: Path, worktree: _Worktree | None) -> None:
         )
         _git(worktree.toplevel, "worktree", "prune", check=False)
     shutil.rmtree(temp_dir, ignore_errors=True)
+    forget_sandbox(temp_dir)
 
 
 def _detach_kept(worktree: _Worktree | None) -> None:

@@ -23,7 +23,9 @@ from typing import Literal
 
 from delegate.agent.env import scrubbed_environment
 from delegate.agent.failures import condense_output, progress_from_line
+from delegate.agent.isolation import Confinement, IsolationUnavailable, confined_command
 from delegate.agent.paths import PathEscape, resolve_inside
+from delegate.agent.redact import Redactor
 from delegate.agent.task import TestReport
 from delegate.agent.test_commands import detect_command
 
@@ -101,6 +103,9 @@ def selection_args(root: Path, command: Sequence[str], selection: Sequence[str])
     )
 
 
+_EXIT_POLL_S = 0.05
+
+
 class TestRunner:
     """Runs one project's test command in its sandbox; each :meth:`run` is independent."""
 
@@ -115,10 +120,12 @@ class TestRunner:
         max_output_chars: int,
         kill_grace_s: float = 2.0,
         cwd: Path | None = None,
+        confinement: Confinement | None = None,
     ) -> None:
         self.root = root
         # a subproject's command runs in its folder; selections stay relative to the root
         self.cwd = cwd or root
+        self.confinement = confinement or Confinement.for_sandbox(root)
         self.command = list(command)
         self.timeout_s = timeout_s
         self.max_output_chars = max_output_chars
@@ -131,10 +138,16 @@ class TestRunner:
         argv = selection_args(self.cwd, self.command, [self._in_cwd(i) for i in selection])
         started = time.monotonic()
         try:
+            spawn_argv, spawn_env, notice = self._confined(argv)
+        except IsolationUnavailable as exc:
+            return TestReport(argv, False, 126, str(exc))
+        except OSError as exc:
+            return TestReport(argv, False, 127, f"could not start the test command: {exc}")
+        try:
             proc = await asyncio.create_subprocess_exec(
-                *argv,
+                *spawn_argv,
                 cwd=self.cwd,
-                env=scrubbed_environment(extra=self._extra_env()),
+                env=spawn_env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
@@ -148,7 +161,7 @@ class TestRunner:
         timed_out = False
         try:
             try:
-                await asyncio.wait_for(proc.wait(), self.timeout_s)
+                await asyncio.wait_for(_exited(proc), self.timeout_s)
             except TimeoutError:
                 timed_out = True
                 await _terminate_group(proc, self.kill_grace_s)
@@ -160,7 +173,10 @@ class TestRunner:
                     await asyncio.wait_for(asyncio.shield(reader), 5.0)
                 except (TimeoutError, asyncio.CancelledError):
                     reader.cancel()
-        output = capture.text()
+        output = capture.text() if notice is None else f"[{notice}]\n{capture.text()}"
+        # by value: no secret of the server's environment travels on in a report (the model,
+        # --json, proposals); secret shapes stay, they may be the code under test
+        output = Redactor(shapes=False).text(output)
         exit_code = None if timed_out else proc.returncode
         condensed = condense_output(output, exit_code=exit_code, timed_out=timed_out)
         summary = condensed.summary
@@ -182,6 +198,12 @@ class TestRunner:
             return item
         prefix = self.cwd.relative_to(self.root).as_posix() + "/"
         return item.removeprefix(prefix)
+
+    def _confined(self, argv: list[str]) -> tuple[list[str], dict[str, str], str | None]:
+        """The argv and environment that run ``argv`` in the OS sandbox (agent.isolation)."""
+        confinement = self.confinement
+        env = scrubbed_environment(extra=self._extra_env(), passed=confinement.pass_env)
+        return confined_command(argv, self.cwd, env, confinement)
 
     def _extra_env(self) -> dict[str, str]:
         if runner_kind(self.command) != "pytest" and "unittest" not in self.command:
@@ -245,6 +267,14 @@ class _Capture:
                 self._on_progress(self._done, total)
 
 
+async def _exited(proc: asyncio.subprocess.Process) -> None:
+    """Until the test command itself has exited. ``proc.wait()`` also waits for its stdout
+    to close, which a child it left running (a server, a daemon) may hold open until the
+    timeout; those children are killed with the group right after."""
+    while proc.returncode is None:
+        await asyncio.sleep(_EXIT_POLL_S)
+
+
 async def _terminate_group(proc: asyncio.subprocess.Process, grace_s: float) -> None:
     """SIGTERM the whole group, give it ``grace_s`` to exit, then SIGKILL it."""
     _kill_group(proc.pid, signal.SIGTERM)
@@ -266,7 +296,7 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
 def _checked_item(item: str) -> str:
     if not isinstance(item, str) or not item:
         raise SelectionError("each test selection must be a non-empty string")
-    if item.startswith("-"):
+    if item.startswith(("-", "@")):  # "@file": pytest (argparse) reads arguments from a file
         raise SelectionError(f"{item!r}: options are not allowed, only test paths or ids")
     if _UNSAFE_CHARS.search(item):
         raise SelectionError(

@@ -64,11 +64,32 @@ class TraceWriter:
             "event": event,
             **self.redactor.value(fields),
         }
+        line = json.dumps(record, default=str, ensure_ascii=False) + "\n"
+        fresh = self._handle is None
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        self._handle.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
-        self._handle.flush()
+        try:
+            self._handle.write(line)
+            self._handle.flush()
+        except OSError:  # a full disk: leave no empty trace file behind
+            if fresh:
+                self._discard_empty()
+            raise
+
+    def _discard_empty(self) -> None:
+        handle, self._handle = self._handle, None
+        try:
+            if handle is not None:
+                handle.close()
+        except OSError:
+            pass
+        try:
+            if self.path.stat().st_size == 0:
+                self.path.unlink()
+                self.path.parent.rmdir()
+        except OSError:
+            pass
 
     def close(self) -> None:
         if self._handle is not None:

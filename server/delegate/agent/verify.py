@@ -19,6 +19,7 @@ from typing import Any, Literal
 from delegate.agent import prompts
 from delegate.agent.client import ModelError
 from delegate.agent.redact import redact
+from delegate.agent.risk_rules import risk_findings
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
 
@@ -196,6 +197,8 @@ async def verify(
     read-only tools. ``no_signal`` says why the tests say nothing, when they do not; the
     verdict carries it as ``test_signal`` so nobody mistakes it for green."""
     findings = rule_checks(changes)
+    risky = risk_findings(changes, instruction)  # blocking: risky and not asked for
+    findings += [Finding(r.rule, r.path, r.message, "block") for r in risky]
     notes = [f"{f.severity}: {f.message}" for f in findings]
     blocked = any(f.severity == "block" for f in findings)
     review: dict[str, Any] = {"approved": True, "notes": []}

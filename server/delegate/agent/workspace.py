@@ -7,10 +7,13 @@ the tool set and the test runner, so the loop does not depend on how each is bui
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from delegate.agent.isolation import Confinement, isolation_notice
+from delegate.agent.redact import redact_added_lines
 from delegate.agent.sandbox import Sandbox
 from delegate.agent.task import TaskSpec, TestReport
 from delegate.agent.test_commands import detect_command
@@ -18,6 +21,8 @@ from delegate.agent.testrunner import TestRunner
 from delegate.agent.tools import ToolContext, build_tools
 from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from delegate.agent.loop_types import Tool
@@ -54,17 +59,23 @@ class SandboxWorkspace:
                 max_output_chars=runner.max_output_chars,
                 kill_grace_s=runner.kill_grace_s,
                 cwd=runner.cwd,
+                confinement=runner.confinement,
             )
         return await runner.run(selection, on_progress=on_progress)
 
     def changes(self) -> list[FileChange]:
-        return self.sandbox.changes()
+        return redact_added_lines(self.sandbox.changes())  # a run may copy a secret into a file
 
     async def close(self) -> None:
         await self.sandbox.close()
 
 
-def test_runner_for(root: Path, settings: Settings, focus: str | None = None) -> TestRunner | None:
+def test_runner_for(
+    root: Path,
+    settings: Settings,
+    focus: str | None = None,
+    confinement: Confinement | None = None,
+) -> TestRunner | None:
     """The configured test command (run at the root), else the one detected for the project
     nearest ``focus`` (run in that project's folder); None when there is neither."""
     cwd = root
@@ -80,6 +91,7 @@ def test_runner_for(root: Path, settings: Settings, focus: str | None = None) ->
         timeout_s=settings.tests.timeout_seconds,
         max_output_chars=settings.tests.max_output_chars,
         cwd=cwd,
+        confinement=confinement,
     )
 
 
@@ -94,7 +106,11 @@ async def open_workspace(
         placement=settings.sandbox,
     )
     try:
-        runner = test_runner_for(sandbox.root, settings, spec.file)
+        notice = isolation_notice(settings.sandbox.require_isolation)
+        if notice:  # said before each task, as at start
+            log.warning("task %s: %s", spec.task_id, notice)
+        confinement = Confinement.from_settings(sandbox.temp_dir, spec.folder, settings)
+        runner = test_runner_for(sandbox.root, settings, spec.file, confinement)
         context = ToolContext(
             sandbox_root=sandbox.root, index=index, test_runner=runner, settings=settings
         )

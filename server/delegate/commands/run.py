@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import re
+import signal
 import sys
 import uuid
 from dataclasses import asdict
@@ -47,6 +50,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--keep-sandbox", action="store_true", help="do not delete the sandbox")
+    parser.add_argument(
+        "--trust",
+        action="store_true",
+        help="apply the folder's own settings that run commands or send the key (tests.command, "
+        "api.base_url, …) for this run",
+    )
 
 
 def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
@@ -60,8 +69,11 @@ def parse_file_spec(value: str) -> tuple[str, int | None, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from delegate.agent.engine import run_task
+    from delegate.agent.redact import Redactor
+    from delegate.agent.sandbox_registry import sweep_dead_sandboxes
     from delegate.agent.task import TaskEvent, TaskSpec
     from delegate.settings import load_settings, read_folder_settings
+    from delegate.state_dir import STATE_DIR, storage_problem
 
     folder = args.folder.resolve()
     if not folder.is_dir():
@@ -76,10 +88,12 @@ def run(args: argparse.Namespace) -> int:
             "delegate run: ANTHROPIC_API_KEY is not set; export it and try again.", file=sys.stderr
         )
         return 2
-    raw, warnings = read_folder_settings(folder)
+    redactor = Redactor([api_key])  # every line printed below goes through it
+    raw, warnings = read_folder_settings(folder, trust=args.trust)
     settings, more = load_settings(raw)
     for warning in [*warnings, *more]:
         print(warning.message(), file=sys.stderr)
+    _print_isolation_notice(settings)
 
     file, start, end, symbol = None, None, None, None
     kind = "task"
@@ -108,17 +122,24 @@ def run(args: argparse.Namespace) -> int:
         tests = f" tests {event.tests_done}/{event.tests_total or '?'}" if event.tests_done else ""
         round_ = f" round {event.iteration}" if event.iteration else ""
         print(
-            f"[{event.phase}]{round_}{tests} ${event.cost_usd:.4f} {event.message}",
+            redactor.text(f"[{event.phase}]{round_}{tests} ${event.cost_usd:.4f} {event.message}"),
             file=sys.stderr,
             flush=True,
         )
 
     print(f"delegate: task {task_id}", file=sys.stderr)
+    for line in sweep_dead_sandboxes(folder):
+        print(f"delegate: removed {line}", file=sys.stderr)
+    signal.signal(signal.SIGTERM, _interrupt)  # cancel the task: its sandbox is removed
     index = _open_index(folder, settings)
     try:
         result = asyncio.run(
             run_task(spec, settings, api_key=api_key, index=index, events=progress)
         )
+    except OSError as exc:  # .delegate/ read-only, full or gone: say where and why
+        print(f"delegate run: {storage_problem(exc, folder / STATE_DIR)}", file=sys.stderr)
+        _drop_empty_trace(folder, task_id)
+        return 1
     finally:
         if index is not None:
             index.close()
@@ -135,9 +156,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         data = asdict(result)
         data["applied"] = applied
-        print(json.dumps(data, default=str, indent=2))
+        print(json.dumps(redactor.value(json.loads(json.dumps(data, default=str))), indent=2))
     else:
-        _print_human(result, applied)
+        human, notes = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(human), contextlib.redirect_stderr(notes):
+            _print_human(result, applied)
+        sys.stdout.write(redactor.text(human.getvalue()))
+        sys.stderr.write(redactor.text(notes.getvalue()))
         if args.apply and applied is None:
             # a failed task's partial diff is for inspection, never written to the folder
             reason = "the task failed" if result.state != "succeeded" else "there is no change"
@@ -145,6 +170,31 @@ def run(args: argparse.Namespace) -> int:
     if result.state != "succeeded":
         return 1
     return 1 if applied is not None and applied["conflicted"] else 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _drop_empty_trace(folder: Path, task_id: str) -> None:
+    """A trace that never got its first line is no record: leave no empty file."""
+    from delegate.agent.trace import trace_path
+
+    path = trace_path(folder, task_id)
+    try:
+        if path.stat().st_size == 0:
+            path.unlink()
+            path.parent.rmdir()
+    except OSError:
+        pass
+
+
+def _print_isolation_notice(settings: Settings) -> None:
+    from delegate.agent.isolation import isolation_notice
+
+    notice = isolation_notice(settings.sandbox.require_isolation)
+    if notice:
+        print(notice, file=sys.stderr)
 
 
 def _open_index(folder: Path, settings: Settings) -> WorkspaceIndex | None:

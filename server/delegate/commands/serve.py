@@ -1,12 +1,15 @@
 """`delegate serve` — run the language server on stdio (default) or TCP.
 
 stdout is the protocol channel: the real stdout is handed to pygls and ``sys.stdout`` is
-pointed at stderr, so a stray ``print`` in any library cannot corrupt the stream.
+pointed at stderr, so a stray ``print`` in any library cannot corrupt the stream. Over
+stdio the frames are read by ``lsp/stdio_server.py`` (resynchronising after framing
+errors, ending when the client is gone).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -38,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from delegate.lsp.exit import exit_code
     from delegate.lsp.logs import ServerLogging
     from delegate.lsp.server import create_server
+    from delegate.lsp.stdio_server import serve_stdio
 
     logging_ = ServerLogging()
     if args.verbose:
@@ -51,7 +55,17 @@ def run(args: argparse.Namespace) -> int:
             host, port = parse_address(args.tcp)
             server.start_tcp(host, port)
         else:
-            server.start_io(sys.stdin.buffer, protocol_out)
+            serve_stdio(server, sys.stdin.buffer, protocol_out, exit_now)
     finally:
         logging_.close()
     return exit_code(server.protocol)
+
+
+def exit_now(code: int) -> None:
+    """End the process at once, after the log's last lines: once the client is gone
+    nothing may keep it alive, not even a worker thread still busy."""
+    import logging
+
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,7 +1,8 @@
 """Code actions that start tasks: they answer in milliseconds and never call the model.
 
 The only work inside the request is the in-memory parse of the current document (to name
-the enclosing function for "Generate tests for …"). Each action carries a ``command``; the
+the enclosing function for "Generate tests for …"), skipped for a document over the index
+size limit (``lsp/document_limits.py``). Each action carries a ``command``; the
 work starts when the user picks it. More providers (proposal review) can be appended to
 ``server.code_action_providers``.
 
@@ -25,6 +26,7 @@ from lsprotocol import types
 from delegate.index.model import Definition
 from delegate.lsp.capabilities import client_ui
 from delegate.lsp.converters import range_to_json, relative_posix, trigger_range, uri_to_path
+from delegate.lsp.document_limits import too_large_to_parse
 from delegate.lsp.language_server import DIAGNOSTIC_SOURCE, DelegateServer
 from delegate.lsp.outline_cache import innermost
 from delegate.triggers import find_trigger
@@ -155,11 +157,12 @@ def register(server: DelegateServer) -> None:
     def code_action(ls: DelegateServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
         document = ls.workspace.get_text_document(uri)
-        lines = document.source.splitlines()
         path = uri_to_path(uri)
+        huge = too_large_to_parse(ls, uri, path, document.source, document.version)
+        lines = [] if huge else document.source.splitlines()
         line = params.range.start.line
         definition = None
-        if path is not None:
+        if path is not None and not huge:
             outline = ls.session.outlines.definitions(
                 uri, path.name, document.version, document.source
             )

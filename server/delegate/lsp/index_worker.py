@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from delegate.index.model import SearchHit, UpdateStats
+from delegate.lsp.index_recovery import discard_local_index
 from delegate.settings import IndexSettings
 
 if TYPE_CHECKING:
@@ -120,9 +121,21 @@ class FolderIndexer:
         index.settings = self.settings
         self.updating = True
         try:
-            stats: UpdateStats = await self._in_writer(
-                lambda: index.update(progress=progress, cancel=cancel, rebuild=rebuild)
-            )
+            try:
+                stats: UpdateStats = await self._in_writer(
+                    lambda: index.update(progress=progress, cancel=cancel, rebuild=rebuild)
+                )
+            except Exception as exc:  # deleted or damaged under us: start again, once
+                if cancel.is_set() or not discard_local_index(self.folder, self.settings, exc):
+                    raise
+                await self.reopen()
+                self._cancel = cancel = threading.Event()  # reopen cancelled the old one
+                fresh = self._writable()
+                if fresh is None:
+                    raise
+                stats = await self._in_writer(
+                    lambda: fresh.update(progress=progress, cancel=cancel, rebuild=True)
+                )
         finally:
             self.updating = False
         if cancel.is_set():

@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from delegate.lsp.stderr_log import LogFileHandler, OneLineFormatter
+from delegate.state_dir import storage_problem
+
 LOGGER_NAME = "delegate"
 _KEY_PATTERN = re.compile(r"sk-ant-[A-Za-z0-9_\-]{6,}")
 _LEVELS = {"error": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
@@ -76,7 +79,7 @@ class ServerLogging:
         self.client_handler: ClientLogHandler | None = None
         self.stderr_handler = logging.StreamHandler()  # stderr: never the protocol stream
         self.stderr_handler.setLevel(logging.WARNING)
-        self.stderr_handler.setFormatter(logging.Formatter(_FORMAT))
+        self.stderr_handler.setFormatter(OneLineFormatter(_FORMAT))  # no tracebacks there
         self.stderr_handler.addFilter(self.redactor)
         root = logging.getLogger()
         root.setLevel(logging.INFO)
@@ -103,10 +106,12 @@ class ServerLogging:
                 return
             logging.getLogger().removeHandler(self.file_handler)
             self.file_handler.close()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=1 << 20, backupCount=3, encoding="utf-8"
-        )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = LogFileHandler(path, maxBytes=1 << 20, backupCount=3, encoding="utf-8")
+        except OSError as exc:  # a read-only or vanished .delegate/: serve without the file
+            logging.getLogger(LOGGER_NAME).warning("no log file: %s", storage_problem(exc, path))
+            return
         handler.setFormatter(logging.Formatter(_FORMAT))
         handler.addFilter(self.redactor)
         handler.setLevel(logging.getLogger(LOGGER_NAME).getEffectiveLevel())

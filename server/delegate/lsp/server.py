@@ -27,6 +27,7 @@ FEATURE_MODULES = (
     "delegate.lsp.task_runs",
     "delegate.lsp.review",
     "delegate.lsp.ship",  # after review: its task-finished hook runs after review's
+    "delegate.lsp.trust",  # wraps lifecycle's `initialized`: keep after it
 )
 
 

@@ -7,11 +7,13 @@ closed, so no writer is left holding its lock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from lsprotocol import types
 
+from delegate.agent.sandbox_registry import sweep_dead_sandboxes
 from delegate.lsp.configuration import (
     apply_settings,
     fetch_client_settings,
@@ -48,6 +50,7 @@ async def open_folder(ls: DelegateServer, state: FolderState) -> None:
     if state.opened:
         return
     state.opened = True
+    await asyncio.to_thread(sweep_dead_sandboxes, state.path)  # what a killed server left
     warning = await state.indexer.open()
     if warning:
         ls.window_show_message(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from delegate.agent.task import EventSink, TaskEvent, TaskResult, TaskSpec
+from delegate.state_dir import STATE_DIR, storage_problem
 from delegate.tasks.outcomes import INTERRUPTED_MESSAGE, error_kind, failure_message
 from delegate.tasks.records import TaskRecord
 from delegate.tasks.store import TaskStore
@@ -208,7 +209,10 @@ class TaskRegistry:
             self._update(record, state="cancelled", phase="done", message="Cancelled.")
         except Exception as exc:  # the runner's failure is the task's failure, not ours
             log.exception("task %s failed", spec.task_id)
-            message = failure_message("internal", f"Failed: {exc}")
+            detail = (
+                storage_problem(exc, spec.folder / STATE_DIR) if isinstance(exc, OSError) else exc
+            )
+            message = failure_message("internal", f"Failed: {detail}")
             self._update(
                 record, state="failed", phase="done", message=message, error_kind="internal"
             )

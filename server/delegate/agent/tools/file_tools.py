@@ -16,7 +16,8 @@ import asyncio
 import importlib
 import os
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
@@ -25,6 +26,14 @@ import pathspec
 from delegate.agent.edit_tool import number_lines
 from delegate.agent.file_listing import read_text
 from delegate.agent.paths import relative_posix, resolve_inside
+from delegate.agent.regex_scan import (
+    LINE_CHARS,
+    ScanResult,
+    ScanTimeout,
+    compile_linear,
+    scan_in_child,
+    scan_texts,
+)
 from delegate.agent.tools.base import (
     BaseTool,
     ToolInputError,
@@ -36,7 +45,8 @@ from delegate.agent.tools.base import (
 
 GREP_DEFAULT_MATCHES = 50
 GREP_MAX_MATCHES = 200
-GREP_LINE_CHARS = 200
+GREP_LINE_CHARS = LINE_CHARS
+GREP_TIMEOUT_S = 5.0  # wall clock for one grep call, whichever engine runs it
 READ_MAX_LINES = 500
 LIST_MAX_ENTRIES = 300
 GREP_BATCH = 256  # files per look at the cache: few lock round trips, an early stop
@@ -77,17 +87,34 @@ class Grep(BaseTool):
             raise ToolInputError(f"invalid regular expression {pattern!r}: {exc}") from exc
         glob = optional_str(input, "path_glob")
         limit = bounded_int(input, "max_matches", GREP_DEFAULT_MATCHES, 1, GREP_MAX_MATCHES)
-        return await asyncio.to_thread(self._grep, regex, glob, limit)
+        linear = compile_linear(pattern, bool(flags))
+        if linear is not None:
+            deadline = time.monotonic() + GREP_TIMEOUT_S
+            candidates = self._candidates(regex, glob)
+            result = await asyncio.to_thread(scan_texts, linear, candidates, limit, deadline)
+        else:  # backtracking only in a child process that is killed at the timeout
+            texts = await asyncio.to_thread(lambda: list(self._candidates(regex, glob)))
+            try:
+                result = await scan_in_child(
+                    regex.pattern, regex.flags, texts, limit, GREP_TIMEOUT_S
+                )
+            except ScanTimeout as exc:
+                raise ToolInputError(
+                    f"grep stopped: {exc} (it needs Python's backtracking engine, which can "
+                    "take exponential time); simplify the pattern, e.g. without nested "
+                    "repeats, backreferences or look-arounds"
+                ) from None
+        return _grep_output(regex.pattern, glob, limit, result)
 
-    def _grep(self, regex: re.Pattern[str], glob: str | None, limit: int) -> str:
+    def _candidates(self, regex: re.Pattern[str], glob: str | None) -> Iterator[tuple[str, str]]:
+        """``(path, text)`` of each file the glob keeps whose bytes hold the pattern's
+        required literal, read batch by batch as the scan asks for them."""
         files = self.ctx.workspace_files
         view = files.view()
         spec = pathspec.GitIgnoreSpec.from_lines([glob]) if glob else None
         memo = files.glob_memo(glob) if glob else {}
         needle = required_literal(regex)
         needle_data, any_case = (needle.data, needle.any_case) if needle else (None, False)
-        matches: list[str] = []
-        more = False
         paths = view.paths
         for first in range(0, len(paths), GREP_BATCH):
             batch = paths[first : first + GREP_BATCH]
@@ -98,30 +125,22 @@ class Grep(BaseTool):
                 batch = [path for path in batch if memo[path]]
             for path in view.containing(batch, needle_data, any_case=any_case):
                 text = view.text(path)
-                if text is None:
-                    continue
-                for match in regex.finditer(text):
-                    if len(matches) == limit:
-                        more = True
-                        break
-                    start = text.rfind("\n", 0, match.start()) + 1
-                    end = text.find("\n", match.start())
-                    line = text[start : end if end != -1 else len(text)]
-                    if len(line) > GREP_LINE_CHARS:
-                        line = line[:GREP_LINE_CHARS] + " […]"
-                    number = text.count("\n", 0, match.start()) + 1
-                    matches.append(f"{path}:{number}: {line}")
-                if more:
-                    break
-            if more:
-                break
-        if not matches:
-            return f"No matches for {regex.pattern!r}" + (f" in {glob}" if glob else "") + "."
-        if more:
-            matches.append(
-                f"[… more matches not shown (limit {limit}); narrow the pattern or path_glob]"
-            )
-        return "\n".join(matches)
+                if text is not None:
+                    yield path, text
+
+
+def _grep_output(pattern: str, glob: str | None, limit: int, result: ScanResult) -> str:
+    lines = list(result.matches)
+    if not lines:
+        lines.append(f"No matches for {pattern!r}" + (f" in {glob}" if glob else "") + ".")
+    if result.more:
+        lines.append(f"[… more matches not shown (limit {limit}); narrow the pattern or path_glob]")
+    if result.timed_out:
+        lines.append(
+            f"[… grep stopped after {GREP_TIMEOUT_S:g} s: the remaining files were not "
+            "searched; narrow path_glob]"
+        )
+    return "\n".join(lines)
 
 
 class Needle(NamedTuple):
