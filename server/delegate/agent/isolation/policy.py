@@ -126,6 +126,13 @@ def _repositories_linked_from(sandbox: Path) -> list[Path]:
     return found
 
 
+# toolchains and dependency caches a user keeps in their home, visible read-only in a run
+# (their configuration files, which may hold credentials, stay hidden): rustup's proxies in
+# ~/.cargo/bin find their compilers only through ~/.rustup, pyenv's shims need all of
+# ~/.pyenv; Maven and Go resolve offline from their local caches
+TOOLCHAIN_HOMES = (".rustup", ".pyenv", ".nvm", ".m2/repository", "go/pkg/mod")
+
+
 def _needed_reads(
     argv: Sequence[str], confinement: Confinement, env: Mapping[str, str]
 ) -> list[Path]:
@@ -142,6 +149,8 @@ def _needed_reads(
     for root in confinement.writable:
         paths.update(_outside_link_targets(root, confinement.writable))
     paths.update(confinement.readable)
+    home = Path(os.environ.get("HOME") or "/root")
+    paths.update(home / name for name in TOOLCHAIN_HOMES)
     return sorted(p for p in paths if p.exists())
 
 
