@@ -49,6 +49,36 @@ def make_client() -> LanguageClient:
     registrations: list[types.Registration] = []
     client.registrations = registrations  # type: ignore[attr-defined]
 
+    # window/showMessageRequest: recorded, answered by ``client.on_message_request`` when a
+    # test sets one, else with the action titled ``client.message_answer`` (None: the user
+    # closes the message)
+    message_requests: list[types.ShowMessageRequestParams] = []
+    client.message_requests = message_requests  # type: ignore[attr-defined]
+    client.message_answer = None  # type: ignore[attr-defined]
+    client.on_message_request = None  # type: ignore[attr-defined]
+
+    @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
+    def show_message_request(
+        params: types.ShowMessageRequestParams,
+    ) -> types.MessageActionItem | None:
+        message_requests.append(params)
+        answer = client.on_message_request  # type: ignore[attr-defined]
+        if answer is not None:
+            chosen: types.MessageActionItem | None = answer(params)
+            return chosen
+        wanted = client.message_answer  # type: ignore[attr-defined]
+        for action in params.actions or []:
+            if action.title == wanted:
+                return action
+        return None
+
+    lens_refreshes: list[int] = []
+    client.lens_refreshes = lens_refreshes  # type: ignore[attr-defined]
+
+    @client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(params: None) -> None:
+        lens_refreshes.append(len(lens_refreshes) + 1)
+
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: types.RegistrationParams) -> None:
         registrations.extend(params.registrations)
@@ -62,11 +92,22 @@ def copy_workspace(name: str, tmp_path: Path) -> Path:
     return target.resolve()
 
 
+# what the VS Code and Neovim plugins announce (docs/protocol.md, "Client capabilities")
+PLUGIN_UI = {"prompt": True, "taskUi": True, "review": True}
+
+
 def initialize_params(
-    client_name: str, folders: list[Path], options: dict[str, Any] | None = None
+    client_name: str,
+    folders: list[Path],
+    options: dict[str, Any] | None = None,
+    ui: dict[str, bool] | None = None,
 ) -> types.InitializeParams:
+    """``ui``: the client's ``capabilities.experimental.delegate``; None: a generic client."""
+    capabilities = client_capabilities(client_name)
+    if ui is not None:
+        capabilities.experimental = {"delegate": ui}
     return types.InitializeParams(
-        capabilities=client_capabilities(client_name),
+        capabilities=capabilities,
         workspace_folders=[
             types.WorkspaceFolder(uri=folder.as_uri(), name=folder.name) for folder in folders
         ],
@@ -116,7 +157,8 @@ async def start_server(client_name: str) -> Any:
     """``await start_server([folders], options=..., configuration=...)`` → initialized client.
 
     ``configuration`` is the global ``workspace/configuration`` answer; ``scoped`` maps a
-    scopeUri (a folder's uri) to that folder's own answer.
+    scopeUri (a folder's uri) to that folder's own answer; ``ui`` makes the client one
+    with its own Delegate UI (``PLUGIN_UI``), else it is a generic LSP client.
     """
     clients: list[LanguageClient] = []
 
@@ -126,6 +168,7 @@ async def start_server(client_name: str) -> Any:
         configuration: dict[str, Any] | None = None,
         env: dict[str, str] | None = None,
         scoped: dict[str, dict[str, Any]] | None = None,
+        ui: dict[str, bool] | None = None,
     ) -> LanguageClient:
         config = ClientServerConfig(
             server_command=SERVER, client_factory=make_client, server_env=env
@@ -136,7 +179,7 @@ async def start_server(client_name: str) -> Any:
             client.set_configuration(configuration)
         for scope_uri, item in (scoped or {}).items():
             client.set_configuration(item, scope_uri=scope_uri)
-        await client.initialize_session(initialize_params(client_name, folders, options))
+        await client.initialize_session(initialize_params(client_name, folders, options, ui))
         return client
 
     yield start

@@ -6,7 +6,7 @@ import pytest
 from lsprotocol import types
 from pytest_lsp import client_capabilities
 
-from delegate.lsp.review_edits import (
+from delegate.lsp.review.edits import (
     Annotation,
     EditSupport,
     FileEdit,
@@ -15,8 +15,8 @@ from delegate.lsp.review_edits import (
     lsp_text_edits,
     workspace_edit,
 )
-from delegate.lsp.review_lenses import code_actions, code_lenses, diagnostics, reviews_for
-from delegate.lsp.review_protocol import encoding_of, hunk_diff, lines_range_json
+from delegate.lsp.review.lenses import code_actions, code_lenses, diagnostics, reviews_for
+from delegate.lsp.review.protocol import encoding_of, hunk_diff, lines_range_json
 from delegate.proposals import FileChange, accept, build_proposal
 from delegate.proposals.positions import PositionEncoding, TextEdit, apply_edits, from_encoding
 
@@ -221,7 +221,7 @@ def test_no_edit_starts_after_the_final_newline(
 
 
 def test_an_edit_that_did_not_land_leaves_hunks_pending_or_conflicted() -> None:
-    from delegate.lsp.review_landing import missed, not_applied_message
+    from delegate.lsp.review.landing import missed, not_applied_message
 
     base = "a = 1\n\n\nb = 2\n\n\nc = 3\n"
     new = base.replace("a = 1", "a = 10").replace("b = 2", "b = 20").replace("c = 3", "c = 30")
@@ -247,7 +247,7 @@ def test_an_edit_that_did_not_land_leaves_hunks_pending_or_conflicted() -> None:
 
 
 def test_a_late_confirmation_records_only_hunks_that_are_still_open() -> None:
-    from delegate.lsp.review_landing import late_message, late_outcome
+    from delegate.lsp.review.landing import late_message, late_outcome
     from delegate.proposals import reject, set_states
 
     base = "a = 1\n\n\nb = 2\n\n\nc = 3\n\n\nd = 4\n"

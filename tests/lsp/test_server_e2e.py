@@ -87,10 +87,8 @@ async def test_code_actions_for_ranges_comments_functions_and_diagnostics(
     client = await start_server([folder])
     uri = open_file(client, folder / "src" / "fetch.py")
 
-    plain = await code_actions(client, uri, span(2))  # the import line
-    assert [a.title for a in plain] == ["Delegate task…"]
-    assert plain[0].command is not None and plain[0].command.command == "delegate.task"
-    assert "text" not in plain[0].command.arguments[0]  # type: ignore[index]
+    # a generic client cannot ask for the text of "Delegate task…" (test_notices_e2e.py)
+    assert await code_actions(client, uri, span(2)) == []  # the import line
 
     on_comment = await code_actions(client, uri, span(6, 10))
     trigger = on_comment[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from delegate.agent.task import EventSink, TaskEvent, TaskResult, TaskSpec
 from delegate.tasks import TaskRecord, TaskRegistry, TaskStore, new_task_id
+from delegate.tasks.outcomes import failure_message
 from delegate.tasks.registry import INTERRUPTED_MESSAGE
 
 
@@ -150,7 +151,7 @@ async def test_reload_marks_interrupted_tasks_failed(tmp_path: Path) -> None:
     assert [r.task_id for r in loaded] == ["a", "b"]
     states = {r.task_id: (r.state, r.message) for r in registry.records()}
     assert states["a"][0] == "succeeded"
-    assert states["b"] == ("failed", INTERRUPTED_MESSAGE)
+    assert states["b"] == ("failed", failure_message("interrupted", INTERRUPTED_MESSAGE))
     # the correction is persisted, so a second restart agrees
     assert TaskStore(tmp_path).load_all()[1].state == "failed"
 

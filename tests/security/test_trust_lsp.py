@@ -49,11 +49,12 @@ async def test_the_server_asks_and_remembers_outside_the_folder(
     def client_factory() -> LanguageClient:
         client = make_client()
 
-        @client.feature(types.WINDOW_SHOW_MESSAGE_REQUEST)
         def show_message_request(params: types.ShowMessageRequestParams) -> Any:
             asked.append(params)
             return types.MessageActionItem(title=answer)
 
+        # make_client answers showMessageRequest; this hook is how a test answers it
+        client.on_message_request = show_message_request  # type: ignore[attr-defined]
         return client
 
     config = ClientServerConfig(

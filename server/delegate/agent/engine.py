@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from delegate.agent import context_window, prompts, reproduction, stop_reasons
 from delegate.agent.client import (
@@ -28,6 +27,12 @@ from delegate.agent.client import (
     default_client_factory,
 )
 from delegate.agent.context_window import ContextWindow
+from delegate.agent.conversation import add_user_text as add_user_text
+from delegate.agent.loop_types import TaskStopped as TaskStopped
+from delegate.agent.loop_types import Tool as Tool
+from delegate.agent.loop_types import ToolPhase as ToolPhase
+from delegate.agent.loop_types import Workspace as Workspace
+from delegate.agent.loop_types import WorkspaceFactory as WorkspaceFactory
 from delegate.agent.project_instructions import find_instructions
 from delegate.agent.redact import Redactor
 from delegate.agent.stuck import Stuck, StuckDetector
@@ -40,7 +45,6 @@ from delegate.agent.verify import unified_diff, verify
 from delegate.proposals.changes import FileChange
 from delegate.settings import Settings
 
-ToolPhase = Literal["plan", "code"]
 NO_KEY = "No Anthropic API key: set ANTHROPIC_API_KEY or send delegate/setApiKey."
 _PLAN_TURNS = 12  # model turns allowed for planning before the plan is taken as it stands
 _TURNS_PER_ITERATION = 40
@@ -49,45 +53,6 @@ READ_ONLY_TOOLS = frozenset(
     {"search_code", "repo_map", "find_symbol", "grep", "read_file", "list_dir"}
 )
 _STATE_DIFF_CHARS = 20_000
-
-
-class ToolResultLike(Protocol):
-    text: str
-    is_error: bool
-
-
-class Tool(Protocol):
-    name: str
-
-    def definition(self) -> dict[str, Any]: ...
-
-    async def execute(self, input: dict[str, Any]) -> ToolResultLike: ...
-
-
-class Workspace(Protocol):
-    """The sandbox and what runs in it, as the loop needs them."""
-
-    root: Path
-
-    def tools(self, phase: ToolPhase) -> list[Tool]: ...
-
-    async def run_tests(
-        self,
-        on_progress: Callable[[int, int | None], None] | None = None,
-        selection: Sequence[str] = (),
-        timeout_s: float | None = None,
-    ) -> TestReport | None: ...
-
-    def changes(self) -> list[FileChange]: ...
-
-    async def close(self) -> None: ...
-
-
-WorkspaceFactory = Callable[[TaskSpec, Settings, "CodeIndex | None"], Awaitable[Workspace]]
-
-
-class TaskStopped(Exception):
-    """A bound was reached; the message says which and why."""
 
 
 @dataclass
@@ -123,18 +88,6 @@ class Budget:
             raise TaskStopped(
                 f"tool call budget reached: {self.max_tool_calls} calls (budget.max_tool_calls)"
             )
-
-
-def add_user_text(messages: list[dict[str, Any]], text: str) -> None:
-    """Append a user text, joining the previous user turn (e.g. tool results) if it is last:
-    the Messages API expects user and assistant turns to alternate."""
-    if messages and messages[-1]["role"] == "user":
-        content = messages[-1]["content"]
-        if isinstance(content, str):
-            content = [{"type": "text", "text": content}]
-        messages[-1] = {"role": "user", "content": [*content, {"type": "text", "text": text}]}
-    else:
-        messages.append({"role": "user", "content": text})
 
 
 def should_auto_apply(result: TaskResult, settings: Settings) -> bool:

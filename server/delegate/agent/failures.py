@@ -13,7 +13,8 @@ text out, so the parsing is tested on captured logs without running anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+from delegate.agent.condensed import Condensed as Condensed
 
 MAX_FAILURES = 20
 MAX_DETAIL_LINES = 12
@@ -31,16 +32,6 @@ _BANNER = re.compile(r"^={3,} .* ={3,}$")
 _LOCATION = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+): (?P<kind>\w+)$")
 _PROGRESS = re.compile(r"^(?:\S+\.py )?(?P<marks>[.FEsxXR]+)\s*\[\s*(?P<pct>\d+)%\]$")
 _SECTION_PREFIXES = ("ERROR collecting ", "ERROR at setup of ", "ERROR at teardown of ")
-
-
-@dataclass(frozen=True)
-class Condensed:
-    """What a test run came to, in a few lines."""
-
-    summary: str
-    failures: list[str] = field(default_factory=list)
-    tests_done: int | None = None
-    tests_total: int | None = None
 
 
 def condense_output(output: str, *, exit_code: int | None, timed_out: bool = False) -> Condensed:

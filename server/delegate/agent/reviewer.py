@@ -18,7 +18,7 @@ from delegate.agent.tools.base import ToolOutput
 from delegate.agent.verify import parse_verdict
 
 if TYPE_CHECKING:
-    from delegate.agent.engine import TaskRun
+    from delegate.agent.loop_types import RunningTask
 
 SUBMIT_REVIEW = "submit_review"
 REVIEW_TURNS = 12
@@ -66,7 +66,7 @@ class SubmitReview:
         return ToolOutput("verdict recorded")
 
 
-def reviewer_for(run: TaskRun) -> Any:
+def reviewer_for(run: RunningTask) -> Any:
     """A :data:`delegate.agent.verify.Reviewer` that reviews within ``run``'s budgets."""
 
     async def review(message: str) -> dict[str, Any]:

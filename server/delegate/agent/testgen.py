@@ -20,12 +20,14 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from delegate.agent import prompts, testgen_evidence, testgen_languages
+from delegate.agent.conversation import add_user_text
+from delegate.agent.loop_types import RunningTask, TaskOutcome, TaskStopped
 from delegate.agent.paths import resolve_inside
 from delegate.agent.task import TestReport
 from delegate.proposals.changes import FileChange
 
 if TYPE_CHECKING:
-    from delegate.agent.engine import CodeIndex, TaskRun, _Outcome
+    from delegate.agent.tools.base import CodeIndex
 
 MAX_MUTANTS = 12
 MUTANT_MIN_TIMEOUT_S = 3.0
@@ -237,7 +239,7 @@ def mutant_timeout(kept_run_s: float, limit_s: float) -> float:
 
 
 async def mutation_score(
-    run: TaskRun, target: str, symbol: str, test_path: str, timeout_s: float
+    run: RunningTask, target: str, symbol: str, test_path: str, timeout_s: float
 ) -> dict[str, Any]:
     """Run the kept tests against each mutant of ``symbol``; the file is restored after.
     A mutant counts as killed when the tests fail or time out on it."""
@@ -282,10 +284,8 @@ def _split_symbol(spec_file: str | None, symbol: str) -> tuple[str | None, str]:
     return spec_file, symbol
 
 
-async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcome) -> None:
+async def generate_tests(run: RunningTask, index: CodeIndex | None, outcome: TaskOutcome) -> None:
     """The ``tests`` task kind. Fills ``outcome`` (plan, tests, extra); raises TaskStopped."""
-    from delegate.agent.engine import TaskStopped
-
     spec, root = run.spec, run.workspace.root
     target, symbol = _split_symbol(spec.file, spec.symbol or "")
     if not target or not symbol:
@@ -363,10 +363,9 @@ async def generate_tests(run: TaskRun, index: CodeIndex | None, outcome: _Outcom
 
 
 async def _judged(
-    run: TaskRun, messages: list[dict[str, Any]], failed: list[FailedTest], source: str
+    run: RunningTask, messages: list[dict[str, Any]], failed: list[FailedTest], source: str
 ) -> list[FailedTest]:
     """Ask the model to justify each candidate bug; only checked evidence keeps the label."""
-    from delegate.agent.engine import add_user_text
 
     candidates = [f for f in failed if f.suspected_bug]
     if not candidates:
@@ -401,15 +400,14 @@ async def _judged(
 
 
 async def _generate_in_language(
-    run: TaskRun,
-    outcome: _Outcome,
+    run: RunningTask,
+    outcome: TaskOutcome,
     target: str,
     symbol: str,
     conventions: testgen_languages.OtherConventions,
 ) -> None:
     """Tests for a non-Python target, in its own language: write, run, judge the failures,
     have the failing tests removed, and keep what passes. No mutation score (Python only)."""
-    from delegate.agent.engine import TaskStopped, add_user_text
 
     root, test_path = run.workspace.root, conventions.test_path
     source = resolve_inside(root, target).read_text(encoding="utf-8")

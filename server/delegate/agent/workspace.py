@@ -25,7 +25,8 @@ from delegate.settings import Settings
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from delegate.agent.engine import CodeIndex, Tool
+    from delegate.agent.loop_types import Tool
+    from delegate.agent.tools.base import CodeIndex
 
 
 class SandboxWorkspace:

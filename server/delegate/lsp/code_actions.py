@@ -5,22 +5,30 @@ the enclosing function for "Generate tests for …"), skipped for a document ove
 size limit (``lsp/document_limits.py``). Each action carries a ``command``; the
 work starts when the user picks it. More providers (proposal review) can be appended to
 ``server.code_action_providers``.
+
+"Delegate task…" needs the editor to ask for the text, so only clients that announce a
+prompt (``capabilities.client_ui``) get it; every other editor starts a free-text task
+from a ``delegate:`` comment. A comment whose task is still queued, running or waiting
+for a decision on its proposal offers no second task, and Delegate's own diagnostics
+(the pending hunks) offer no "Fix with Delegate".
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from delegate.index.model import Definition
-from delegate.lsp.converters import range_to_json, trigger_range, uri_to_path
+from delegate.lsp.capabilities import client_ui
+from delegate.lsp.converters import range_to_json, relative_posix, trigger_range, uri_to_path
 from delegate.lsp.document_limits import too_large_to_parse
+from delegate.lsp.language_server import DIAGNOSTIC_SOURCE, DelegateServer
 from delegate.lsp.outline_cache import innermost
-from delegate.lsp.server import DelegateServer
 from delegate.triggers import find_trigger
 
 log = logging.getLogger(__name__)
@@ -50,12 +58,20 @@ def build_code_actions(
     diagnostics: Sequence[types.Diagnostic],
     definition: Definition | None,
     only: Sequence[str] | None = None,
+    *,
+    prompt: bool = True,
+    trigger_taken: Callable[[str], bool] | None = None,
 ) -> list[types.CodeAction]:
-    """Every Delegate action for ``rng`` in the document at ``uri`` (pure)."""
+    """Every Delegate action for ``rng`` in the document at ``uri`` (pure).
+
+    ``prompt``: the client can ask for a task's text ("Delegate task…" is offered);
+    ``trigger_taken(text)``: a task from the ``delegate:`` comment ``text`` is under way.
+    """
     actions: list[types.CodeAction] = []
     here = {"uri": uri, "range": range_to_json(rng)}
     trigger = find_trigger(lines, rng.start.line, rng.end.line)
-    if trigger is not None and _wanted(KIND_TASK, only):
+    taken = trigger is not None and trigger_taken is not None and trigger_taken(trigger.text)
+    if trigger is not None and not taken and _wanted(KIND_TASK, only):
         where = range_to_json(trigger_range(trigger))
         actions.append(
             _action(
@@ -67,6 +83,8 @@ def build_code_actions(
         )
     if _wanted(KIND_FIX, only):
         for diagnostic in diagnostics:
+            if diagnostic.source == DIAGNOSTIC_SOURCE:
+                continue  # a pending hunk: it is decided with its own actions
             first_line = diagnostic.message.strip().splitlines()[0] if diagnostic.message else ""
             source = f" ({diagnostic.source})" if diagnostic.source else ""
             action = _action(
@@ -95,9 +113,24 @@ def build_code_actions(
                 },
             )
         )
-    if _wanted(KIND_TASK, only):
+    if prompt and _wanted(KIND_TASK, only):
         actions.append(_action("Delegate task…", KIND_TASK, "delegate.task", here))
     return actions
+
+
+def trigger_taken(ls: DelegateServer, path: Path, text: str) -> bool:
+    """Whether a task from the ``delegate:`` comment ``text`` in ``path`` is queued,
+    running, or finished with a proposal still waiting for the user's decision."""
+    state = ls.session.folder_for(path)
+    if state is None:
+        return False
+    rel = relative_posix(path, state.path)
+    for record in ls.session.registry.records(state.path):
+        if record.trigger is None or record.file != rel or record.instruction != text:
+            continue
+        if not record.finished or any(busy(record.task_id) for busy in ls.session.trigger_busy):
+            return True
+    return False
 
 
 def definition_at(path: str, text: str, line: int) -> Definition | None:
@@ -136,7 +169,14 @@ def register(server: DelegateServer) -> None:
             definition = innermost(outline, line + 1) if outline is not None else None
         only = [str(k.value if hasattr(k, "value") else k) for k in params.context.only or []]
         actions = build_code_actions(
-            uri, params.range, lines, params.context.diagnostics, definition, only or None
+            uri,
+            params.range,
+            lines,
+            params.context.diagnostics,
+            definition,
+            only or None,
+            prompt=client_ui(ls.client_capabilities).prompt,
+            trigger_taken=(lambda text: trigger_taken(ls, path, text)) if path else None,
         )
         for provider in ls.code_action_providers:
             actions.extend(provider(ls, params))

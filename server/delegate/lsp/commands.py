@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from delegate.lsp.converters import task_record_json, uri_to_path
 from delegate.lsp.indexing import in_background, index_folder
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.session import FolderState
 from delegate.lsp.task_runs import start_task
 

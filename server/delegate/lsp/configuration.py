@@ -20,7 +20,7 @@ from lsprotocol import types
 from delegate.lsp.capabilities import supports_configuration
 from delegate.lsp.converters import to_plain
 from delegate.lsp.indexing import in_background, reopen_index
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.settings import (
     Settings,
     SettingsWarning,

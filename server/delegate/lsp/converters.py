@@ -90,8 +90,9 @@ def trigger_from_json(data: Mapping[str, Any] | None, text: str) -> TriggerComme
 
 
 def task_changed_params(record: TaskRecord) -> dict[str, Any]:
-    """The body of ``delegate/taskChanged`` (docs/protocol.md)."""
-    return {
+    """The body of ``delegate/taskChanged`` (docs/protocol.md); a failed task's says why
+    in ``errorKind``."""
+    body: dict[str, Any] = {
         "taskId": record.task_id,
         "state": record.state,
         "phase": record.phase,
@@ -99,6 +100,9 @@ def task_changed_params(record: TaskRecord) -> dict[str, Any]:
         "costUsd": round(record.cost_usd, 6),
         "message": record.message,
     }
+    if record.state == "failed":
+        body["errorKind"] = record.error_kind or "internal"
+    return body
 
 
 def task_record_json(record: TaskRecord) -> dict[str, Any]:

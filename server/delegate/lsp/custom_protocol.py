@@ -15,7 +15,7 @@ from delegate.index.model import SearchHit
 from delegate.lsp.commands import folders_named
 from delegate.lsp.converters import path_to_uri, task_record_json, to_plain
 from delegate.lsp.index_worker import IndexUnavailable
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.session import FolderState
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from lsprotocol import types
 
 from delegate.lsp.converters import relative_posix, uri_to_path
 from delegate.lsp.file_events import queue_changed
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.session import DocumentListener
 
 log = logging.getLogger(__name__)

@@ -15,12 +15,21 @@ from collections.abc import Generator
 from typing import Any
 
 from lsprotocol import types
+from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from delegate.lsp.client_gone import GuardedWriter
+
 
 class DelegateProtocol(LanguageServerProtocol):
-    """pygls' protocol with an ``exit`` that does not raise inside asyncio over TCP."""
+    """pygls' protocol with an ``exit`` that does not raise inside asyncio over TCP, and a
+    stdio writer that takes the client closing the pipe as the end it is (``client_gone``)."""
+
+    def set_writer(self, writer: Any, include_headers: bool = True) -> None:
+        if isinstance(writer, StdoutWriter):
+            writer = GuardedWriter(writer)
+        super().set_writer(writer, include_headers)
 
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Generator[Any, Any, None]:

@@ -17,7 +17,7 @@ from lsprotocol import types
 from delegate.lsp.capabilities import supports_watched_files_registration
 from delegate.lsp.converters import relative_posix, uri_to_path
 from delegate.lsp.indexing import in_background
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 from lsprotocol import types
 
 from delegate.index.model import UpdateStats
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.progress import start_progress
-from delegate.lsp.server import DelegateServer
 from delegate.lsp.session import FolderState
 
 log = logging.getLogger(__name__)

@@ -8,13 +8,15 @@ leaves no thread, lock or child process behind.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from lsprotocol import types
 
+from delegate.lsp.capabilities import client_ui
 from delegate.lsp.configuration import apply_settings, fetch_client_settings, settings_section
 from delegate.lsp.file_events import register_file_watchers
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.workspace_folders import (
     attach_folder,
     initial_folders,
@@ -23,6 +25,12 @@ from delegate.lsp.workspace_folders import (
 )
 
 log = logging.getLogger(__name__)
+
+GENERIC_CLIENT = (
+    "this editor does not announce a text prompt (capabilities.experimental.delegate): "
+    "start a task from a comment such as `# delegate: add retries to fetch()` and its code "
+    "action; outcomes come as messages, proposals as code lenses and diagnostics"
+)
 
 _MESSAGE_TYPES = (
     (logging.ERROR, types.MessageType.Error),
@@ -56,6 +64,8 @@ async def start_session(ls: DelegateServer) -> None:
         len(session.folders),
         "present" if session.api_key else "missing",
     )
+    if not client_ui(ls.client_capabilities).prompt:
+        log.info(GENERIC_CLIENT)
 
 
 async def stop_session(ls: DelegateServer) -> None:
@@ -94,4 +104,10 @@ def register(server: DelegateServer) -> None:
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: DelegateServer, params: None) -> None:
         log.info("shutting down")
-        await stop_session(ls)
+        stopping = asyncio.ensure_future(stop_session(ls))
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            # the editor quit without waiting for the answer (Neovim does, on :qa): pygls
+            # cancels this handler, the clean-up goes on; an expected end, one line
+            log.info("the client left before shutdown finished; cleaning up anyway")

@@ -1,24 +1,19 @@
-"""The Delegate language server: a pygls ``LanguageServer`` holding a :class:`Session`.
+"""The Delegate language server: builds a :class:`DelegateServer` and registers the features.
 
 Each LSP feature lives in its own small module with a ``register(server)`` function; this
-module only builds the server and calls them in order. Proposal review adds its own module
-to :data:`FEATURE_MODULES` (and code actions through ``server.code_action_providers``).
+module only lists them in :data:`FEATURE_MODULES` and calls them in order. Feature modules
+take the server type from ``lsp/language_server.py``, never from here (this module imports
+them all, so importing it back would be an import circle).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from typing import Any
 
-from lsprotocol import types
-from pygls.lsp.server import LanguageServer
-
-from delegate import __version__
-from delegate.lsp.exit import DelegateProtocol
+from delegate.lsp.language_server import CodeActionProvider, DelegateServer
 from delegate.lsp.logs import ServerLogging
-from delegate.lsp.session import Session
-from delegate.tasks import TaskRegistry
+
+__all__ = ["FEATURE_MODULES", "CodeActionProvider", "DelegateServer", "create_server"]
 
 FEATURE_MODULES = (
     "delegate.lsp.lifecycle",
@@ -34,27 +29,6 @@ FEATURE_MODULES = (
     "delegate.lsp.ship",  # after review: its task-finished hook runs after review's
     "delegate.lsp.trust",  # wraps lifecycle's `initialized`: keep after it
 )
-
-CodeActionProvider = Callable[["DelegateServer", types.CodeActionParams], list[types.CodeAction]]
-
-
-class DelegateServer(LanguageServer):
-    """pygls server plus our session; handlers receive it as their first argument."""
-
-    def __init__(self, logging_: ServerLogging | None = None, **kwargs: Any) -> None:
-        super().__init__(
-            "delegate",
-            __version__,
-            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            protocol_cls=DelegateProtocol,
-            **kwargs,
-        )
-        from delegate.lsp.task_runs import run_task_with_engine
-
-        registry = TaskRegistry(lambda spec, events: run_task_with_engine(self, spec, events))
-        self.session = Session(registry=registry, logging=logging_ or ServerLogging())
-        self.session.logging.set_secret(self.session.api_key)  # a key from the environment
-        self.code_action_providers: list[CodeActionProvider] = []
 
 
 def create_server(logging_: ServerLogging | None = None) -> DelegateServer:

@@ -78,6 +78,15 @@ class Session:
     # started (not when it was queued): the proposal removes the comment from it even if
     # the agent left the file alone
     trigger_snapshots: dict[str, str] = field(default_factory=dict)
+    # ``{task id: text of its file at submit}`` for queued tasks with focus lines or a
+    # ``delegate:`` comment; an entry lives until its task starts or ends (``task_runs``)
+    submitted_texts: dict[str, str] = field(default_factory=dict)
+    # fields an ``on_task_finished`` hook adds to the task's final ``delegate/taskChanged``
+    # (review: the ``proposal`` it saved); ``task_runs`` sends it once every hook ran
+    final_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # answers whether a finished task still has work the user is deciding on (review: a
+    # pending proposal), so its ``delegate:`` comment does not offer a second task
+    trigger_busy: list[Callable[[str], bool]] = field(default_factory=list)
     pending_changes: dict[Path, set[str]] = field(default_factory=dict)  # folder -> rel paths
     outlines: OutlineCache = field(default_factory=OutlineCache)
     background: set[asyncio.Task[Any]] = field(default_factory=set)

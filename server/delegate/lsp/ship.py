@@ -30,7 +30,7 @@ from delegate.agent.task import TaskResult
 from delegate.agent.trace import TraceWriter
 from delegate.lsp.converters import uri_to_path
 from delegate.lsp.indexing import in_background
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.session import FolderState
 from delegate.proposals import Proposal, ProposalStore
 from delegate.ship.content import accepted_count, undecided

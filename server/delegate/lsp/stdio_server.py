@@ -35,7 +35,7 @@ from pygls.io_ import StdoutWriter
 from pygls.protocol import JsonRPCProtocol
 
 from delegate.lsp.framing import Frame, FramingError, read_frames
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,9 @@ lines of the text at submit, are carried to the same text in the file as it is t
 (``tasks/focus.py``; the text at submit is kept until the task starts). While
 the task runs, every record change becomes a ``delegate/taskChanged`` notification and a
 report on the task's own cancellable progress bar; cancelling the bar cancels the task.
+The notification of the task's end waits until the ``on_task_finished`` hooks ran, so it
+carries the proposal they saved (and a failure's ``errorKind``); a client without its own
+task UI is then told the outcome in a pop-up (``task_notices``).
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ from delegate.lsp.converters import (
 )
 from delegate.lsp.documents import unsaved_overrides
 from delegate.lsp.indexing import in_background
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.progress import start_progress
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.task_notices import tell_outcome
 from delegate.settings import AUTONOMY_LEVELS
 from delegate.tasks import TaskRecord, TaskRegistry, new_task_id
 from delegate.tasks.focus import FocusMove, follow_focus, follow_range
@@ -46,6 +50,10 @@ log = logging.getLogger(__name__)
 TASK_CHANGED = "delegate/taskChanged"
 NO_AGENT = "The agent is not available in this installation (delegate.agent.engine is missing)."
 NO_KEY = "No API key: set ANTHROPIC_API_KEY or send delegate/setApiKey."
+NO_TEXT = (
+    "task text required: write what to do in a comment such as `# delegate: add retries "
+    "to fetch()` and pick its code action (editors that can ask for text send `text`)"
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ def instruction_for(kind: TaskKind, request: TaskRequest, symbol: str | None) ->
         base = f"Generate tests for `{symbol}`" if symbol else "Generate tests"
         return f"{base}. {request.text}" if request.text else base
     if not request.text:
-        raise JsonRpcInvalidParams(message="task text required")
+        raise JsonRpcInvalidParams(message=NO_TEXT)
     return request.text
 
 
@@ -140,15 +148,6 @@ def text_now(ls: DelegateServer, uri: str, path: Path) -> str | None:
         return None
 
 
-_SUBMITTED: dict[int, dict[str, str]] = {}
-
-
-def submitted_texts(ls: DelegateServer) -> dict[str, str]:
-    """``{task id: text of its file at submit}`` for queued tasks with focus lines or a
-    ``delegate:`` comment; an entry lives until its task starts or ends."""
-    return _SUBMITTED.setdefault(id(ls), {})
-
-
 def submit_task(
     ls: DelegateServer,
     spec: TaskSpec,
@@ -165,7 +164,7 @@ def submit_task(
     buffers as they are when the task starts (``spec.overrides`` is replaced then).
     """
     if focus_text is not None and spec.file is not None:
-        submitted_texts(ls)[spec.task_id] = focus_text
+        ls.session.submitted_texts[spec.task_id] = focus_text
     record = ls.session.registry.submit(spec, trigger=trigger)
     in_background(ls, _show_progress(ls, record))
     log.info("task %s queued (%s): %s", spec.task_id, spec.kind, spec.instruction)
@@ -181,7 +180,7 @@ def as_started(ls: DelegateServer, spec: TaskSpec) -> TaskSpec:
     the same text the agent worked from. A folder that left the workspace (its tasks are
     being cancelled) has no buffers to read.
     """
-    submitted = submitted_texts(ls).pop(spec.task_id, None)
+    submitted = ls.session.submitted_texts.pop(spec.task_id, None)
     record = ls.session.registry.get(spec.task_id)
     if spec.folder in ls.session.folders:
         spec = replace(spec, overrides=unsaved_overrides(ls, spec.folder))
@@ -297,8 +296,8 @@ async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: Event
         from delegate.agent.engine import run_task
     except ImportError as exc:
         raise RuntimeError(NO_AGENT) from exc
-    if not ls.session.api_key:
-        raise RuntimeError(NO_KEY)
+    if not ls.session.api_key:  # expected: a failed task that says what to do, no traceback
+        return TaskResult(spec.task_id, "failed", NO_KEY, extra={"errorKind": "no_api_key"})
     state = ls.session.folders.get(spec.folder)
     settings = state.settings if state else ls.session.settings()
     index = state.indexer.index if state else None
@@ -310,22 +309,31 @@ async def run_task_with_engine(ls: DelegateServer, spec: TaskSpec, events: Event
 
 def register(server: DelegateServer) -> None:
     session = server.session
+    server.task_runner = lambda spec, events: run_task_with_engine(server, spec, events)
 
     def changed(record: TaskRecord) -> None:
+        if record.finished:
+            return  # sent by ``finished``, with what the hooks add
         server.protocol.notify(TASK_CHANGED, task_changed_params(record))
         handle = session.task_progress.get(record.task_id)
-        if handle is not None and not record.finished:
+        if handle is not None:
             handle.report(progress_text(record), force=True)
 
     def finished(record: TaskRecord, result: TaskResult | None) -> None:
-        submitted_texts(server).pop(record.task_id, None)  # cancelled while queued
+        session.submitted_texts.pop(record.task_id, None)  # cancelled while queued
         handle = session.task_progress.pop(record.task_id, None)
         if handle is not None:
             handle.end(f"{record.state}: {record.message}")
         if result is not None:
             session.task_results[record.task_id] = result
         for hook in session.on_task_finished:
-            hook(record, result)
+            try:
+                hook(record, result)
+            except Exception:  # one failing hook must not keep the end from the client
+                log.exception("task %s: a task-finished hook failed", record.task_id)
+        fields = session.final_fields.pop(record.task_id, {})
+        server.protocol.notify(TASK_CHANGED, {**task_changed_params(record), **fields})
+        tell_outcome(server, record, fields)
 
     session.registry.on_change(changed)
     session.registry.on_finish(finished)

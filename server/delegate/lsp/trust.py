@@ -26,7 +26,7 @@ from lsprotocol import types
 from delegate.agent.isolation import isolation_notice
 from delegate.lsp.configuration import apply_settings
 from delegate.lsp.indexing import in_background
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.settings import read_folder_settings
 from delegate.trust import TrustStore, describe, gated_values, trusted_by_environment, values_digest
 

@@ -23,7 +23,7 @@ from delegate.lsp.configuration import (
 from delegate.lsp.converters import path_to_uri, uri_to_path
 from delegate.lsp.index_worker import FolderIndexer
 from delegate.lsp.indexing import in_background, index_folder
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
 from delegate.lsp.session import FolderState
 
 log = logging.getLogger(__name__)

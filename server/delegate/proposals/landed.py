@@ -2,7 +2,7 @@
 
 An accept sends edits planned against the text the editor had (``before``); the editor
 either applies them to exactly that text or skips them as stale (see
-``delegate.lsp.review_landing``). What the server sees next may already carry more: the
+``delegate.lsp.review.landing``). What the server sees next may already carry more: the
 user's next keystrokes, sent in the same ``didChange`` as the edit (several content
 changes in one notification, or one full-document text). So the question is not "is the
 text now ``before`` with the edits applied" but "is it that text, edited only elsewhere".

@@ -44,6 +44,8 @@ class TaskRecord:
     # the range of the ``delegate:`` comment this task came from, as the code action sent it
     # ({"start": {"line", "character"}, "end": {...}}, 0-based); the proposal removes it
     trigger: dict[str, Any] | None = None
+    # why a failed task failed (``tasks/outcomes.py``: no_api_key, budget, …); None otherwise
+    error_kind: str | None = None
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
 

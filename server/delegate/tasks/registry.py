@@ -20,6 +20,7 @@ from typing import Any
 
 from delegate.agent.task import EventSink, TaskEvent, TaskResult, TaskSpec
 from delegate.state_dir import STATE_DIR, storage_problem
+from delegate.tasks.outcomes import INTERRUPTED_MESSAGE, error_kind, failure_message
 from delegate.tasks.records import TaskRecord
 from delegate.tasks.store import TaskStore
 
@@ -29,7 +30,7 @@ TaskRunner = Callable[[TaskSpec, EventSink], Awaitable[TaskResult]]
 ChangeListener = Callable[[TaskRecord], None]
 FinishListener = Callable[[TaskRecord, TaskResult | None], None]
 
-INTERRUPTED_MESSAGE = "Interrupted: the server stopped before the task finished."
+__all__ = ["INTERRUPTED_MESSAGE", "TaskRegistry", "TaskRunner"]
 
 
 class TaskRegistry:
@@ -87,7 +88,8 @@ class TaskRegistry:
                 continue
             if not record.finished:
                 record.state = "failed"
-                record.message = INTERRUPTED_MESSAGE
+                record.message = failure_message("interrupted", INTERRUPTED_MESSAGE)
+                record.error_kind = "interrupted"
                 record.updated_at = time.time()
                 store.save(record)
             self._records[record.task_id] = record
@@ -194,21 +196,26 @@ class TaskRegistry:
             acquired = True
             self._update(record, state="running", phase="snapshot", message="Starting.")
             result = await self._runner(spec, lambda event: self._on_event(record, event))
+            ending: dict[str, object] = {"state": result.state, "message": result.message}
+            if result.state == "failed":
+                kind = error_kind(result.message, result)
+                ending.update(error_kind=kind, message=failure_message(kind, result.message))
+                log.info("task %s failed (%s): %s", spec.task_id, kind, result.message)
             self._update(
-                record,
-                state=result.state,
-                phase="done",
-                message=result.message,
-                cost_usd=max(record.cost_usd, result.cost_usd),
+                record, phase="done", cost_usd=max(record.cost_usd, result.cost_usd), **ending
             )
         except asyncio.CancelledError:
+            log.info("task %s cancelled", spec.task_id)
             self._update(record, state="cancelled", phase="done", message="Cancelled.")
         except Exception as exc:  # the runner's failure is the task's failure, not ours
             log.exception("task %s failed", spec.task_id)
             detail = (
                 storage_problem(exc, spec.folder / STATE_DIR) if isinstance(exc, OSError) else exc
             )
-            self._update(record, state="failed", phase="done", message=f"Failed: {detail}")
+            message = failure_message("internal", f"Failed: {detail}")
+            self._update(
+                record, state="failed", phase="done", message=message, error_kind="internal"
+            )
         finally:
             if acquired:
                 await asyncio.shield(self._release_slot())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from delegate.agent.failures import Condensed
+from delegate.agent.condensed import Condensed
 
 MAX_DETAIL = 8
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -15,21 +15,30 @@ from typing import Any
 
 from lsprotocol import types
 
-from delegate.lsp.review_protocol import is_open, lines_range_json, summary_line
+from delegate.lsp.language_server import DIAGNOSTIC_SOURCE
+from delegate.lsp.review.protocol import is_open, lines_range_json, summary_line
 from delegate.proposals.model import FileProposal, Hunk, Proposal
 from delegate.proposals.positions import PositionEncoding
 from delegate.proposals.review import current_hunk_ranges
 
-SOURCE = "delegate"
+SOURCE = DIAGNOSTIC_SOURCE
 KIND_REVIEW = "refactor.delegate.review"
 
 ACCEPT_HUNK = "delegate.acceptHunk"
 REJECT_HUNK = "delegate.rejectHunk"
 DIFF_HUNK = "delegate.diffHunk"
+DIFF_FILE = "delegate.diffFile"  # a created, deleted or renamed file's whole content
 ACCEPT_FILE = "delegate.acceptFile"
 REJECT_FILE = "delegate.rejectFile"
 ACCEPT_ALL = "delegate.acceptAll"
 REJECT_ALL = "delegate.rejectAll"
+
+
+OPERATION_SHOWN = {
+    "create": "the file it creates",
+    "delete": "what the delete removes",
+    "rename": "the renamed file",
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ def code_lenses(uri: str, text: str, reviews: Sequence[FileReview]) -> list[type
         lenses.append(_lens(0, f"Accept file ({_plural(count)}){suffix}", ACCEPT_FILE, file_arg))
         lenses.append(_lens(0, "Reject file", REJECT_FILE, file_arg))
         if review.file.op != "modify":
+            lenses.append(_lens(0, "Diff", DIFF_FILE, file_arg))
             continue
         for hunk in review.open_hunks:
             place = review.places.get(hunk.id)
@@ -175,6 +185,9 @@ def code_actions(
         count = _plural(len(review.open_hunks))
         actions.append(_action(f"Delegate: accept file ({count})", ACCEPT_FILE, file_arg))
         actions.append(_action("Delegate: reject file", REJECT_FILE, file_arg))
+        if review.file.op != "modify":
+            shown = OPERATION_SHOWN.get(review.file.op, "")
+            actions.append(_action(f"Delegate: show {shown} ({label})", DIFF_FILE, file_arg))
         actions.append(
             _action(f"Delegate: accept all of “{label}”", ACCEPT_ALL, {"taskId": task_id})
         )

@@ -13,7 +13,7 @@ accept reads the texts the previous one wrote, and an accept waits for the edito
 (its answer, then its ``didChange``), so a reject arriving meanwhile must be decided on
 what that accept records, not beside it.
 The feature registrations (lenses, diagnostics, commands, ``delegate/proposal``) are in the
-``review_*`` modules; :func:`register` wires them all.
+package's other modules; its ``register`` makes one :class:`Review` and wires them all.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from delegate.agent.task import TaskResult
+from delegate.lsp.capabilities import supports_code_lens_refresh
 from delegate.lsp.converters import (
     path_to_uri,
     relative_posix,
@@ -37,14 +38,15 @@ from delegate.lsp.converters import (
     uri_to_path,
 )
 from delegate.lsp.indexing import in_background
-from delegate.lsp.review_edits import (
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review.edits import (
     Annotation,
     FileEdit,
     UnsupportedEdit,
     edit_support,
     workspace_edit,
 )
-from delegate.lsp.review_landing import (
+from delegate.lsp.review.landing import (
     LANDING_TIMEOUT,
     LATE_LANDING_TIMEOUT,
     Landing,
@@ -54,9 +56,8 @@ from delegate.lsp.review_landing import (
     not_applied_message,
     plan_landed,
 )
-from delegate.lsp.review_lenses import FileReview, diagnostics, reviews_for
-from delegate.lsp.review_protocol import encoding_of, is_open, json_value, summary_line
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.review.lenses import FileReview, diagnostics, reviews_for
+from delegate.lsp.review.protocol import encoding_of, is_open, json_value, open_count, summary_line
 from delegate.lsp.session import FolderState
 from delegate.proposals import (
     AcceptResult,
@@ -138,6 +139,19 @@ class Review:
             if any(is_open(h) for fp in p.files for h in fp.hunks)
         ]
 
+    def latest(self, task_id: str) -> Proposal | None:
+        """The latest proposal of ``task_id`` in any folder."""
+        for folder in self.ls.session.folders:
+            proposal = self.store(folder).get(task_id)
+            if proposal is not None:
+                return proposal
+        return None
+
+    def is_pending(self, task_id: str) -> bool:
+        """Whether the latest proposal of ``task_id`` still has open hunks."""
+        proposal = self.latest(task_id)
+        return proposal is not None and open_count(proposal) > 0
+
     def locate(self, task_id: Any, version: int | None = None) -> Located:
         if not isinstance(task_id, str) or not task_id:
             raise JsonRpcInvalidParams(message="`taskId` is required")
@@ -165,11 +179,19 @@ class Review:
         return found
 
     def current(self, folder: Path, rel: str) -> CurrentFile:
+        """The file as the user has it. An open, empty buffer of a path that is not on disk
+        is a file that does not exist yet — the user opened the path a proposal creates
+        (say, from the "Open first file" notice) and typed nothing: creating it there is
+        no conflict. (Empty: nothing but line ends, as editors that keep a final newline
+        send it.)"""
         path = (folder / rel).resolve()
         uri = self.open_documents().get(path)
         if uri is not None:
             document = self.ls.workspace.get_text_document(uri)
-            return CurrentFile(uri, document.source, document.version)
+            text: str | None = document.source
+            if text is not None and not text.strip("\r\n") and not path.exists():
+                text = None  # Neovim sends an empty buffer as "\n" (its 'eol' line)
+            return CurrentFile(uri, text, document.version)
         return CurrentFile(path_to_uri(path), read_disk_text(path), None)
 
     def relative(self, uri: str) -> tuple[FolderState, str] | None:
@@ -200,7 +222,7 @@ class Review:
         One ``workspace/applyEdit`` carries every file. States are recorded only after the
         client applied it and each versioned edit's document held the planned edits (a
         client may skip a stale edit and still say ``applied: true``; see
-        ``review_landing``); conflicting hunks are reported and never touch the text. All of
+        ``review.landing``); conflicting hunks are reported and never touch the text. All of
         it — plan, send, confirm, record — happens under the review lock.
         """
         async with self.lock:
@@ -290,7 +312,7 @@ class Review:
         (waiting for a late ``didChange``); one that does not in time goes on being
         watched in the background (:meth:`_confirm_late`). After a preview the user may
         have unticked any file, so every file is checked for its planned edits. Otherwise
-        unversioned edits and file operations are trusted (see ``review_landing``).
+        unversioned edits and file operations are trusted (see ``review.landing``).
         """
         watched = {
             i: Landing(self.ls, f.uri, f.plan)
@@ -321,7 +343,7 @@ class Review:
 
         Runs once the accept that sent the edit reported it as not applied; the record is
         made under the review lock, so after that accept's own record, on whatever was
-        decided since (see ``review_landing.late_outcome``).
+        decided since (see ``review.landing.late_outcome``).
         """
         try:
             reached = await landing.wait(LATE_LANDING_TIMEOUT)
@@ -432,7 +454,8 @@ class Review:
         store.save(proposal)
         log.info("task %s: proposal v%d saved", record.task_id, proposal.version)
         self.refresh()
-        self.announce(proposal)
+        # the task's final delegate/taskChanged (sent by task_runs) carries it
+        self.ls.session.final_fields[record.task_id] = self.proposal_fields(proposal)
         if _should_auto_apply(result, state):
             task = asyncio.get_running_loop().create_task(self._auto_apply(record.task_id))
             self.ls.session.background.add(task)
@@ -453,16 +476,35 @@ class Review:
     def show(self, kind: types.MessageType, message: str) -> None:
         self.ls.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
+    def proposal_fields(self, proposal: Proposal) -> dict[str, Any]:
+        """What ``delegate/taskChanged`` says of a task's proposal (docs/protocol.md)."""
+        found = self.locate(proposal.task_id) if proposal.files else None
+        first = proposal.files[0] if proposal.files else None
+        first_uri = (
+            path_to_uri((found.state.path / first.source_path).resolve())
+            if found is not None and first is not None
+            else None
+        )
+        hunks = open_count(proposal)
+        return {
+            "proposalVersion": proposal.version,
+            "openHunks": hunks,
+            "hunkStates": dict(proposal.counts()),
+            "proposal": {
+                "taskId": proposal.task_id,
+                "version": proposal.version,
+                "files": len(proposal.files),
+                "hunks": hunks,
+                "firstUri": first_uri,
+            },
+        }
+
     def announce(self, proposal: Proposal) -> None:
         record = self.ls.session.registry.get(proposal.task_id)
         body: dict[str, Any] = (
             task_changed_params(record) if record else {"taskId": proposal.task_id}
         )
-        body.update(
-            proposalVersion=proposal.version,
-            openHunks=sum(1 for fp in proposal.files for h in fp.hunks if is_open(h)),
-            hunkStates=dict(proposal.counts()),
-        )
+        body.update(self.proposal_fields(proposal))
         self.ls.protocol.notify(TASK_CHANGED, body)
 
     def publish(self, uri: str) -> None:
@@ -492,9 +534,7 @@ class Review:
         """Diagnostics for every open document, and a code lens refresh if supported."""
         for uri in list(self.ls.workspace.text_documents):
             self.publish(uri)
-        workspace = self.ls.client_capabilities.workspace
-        lens = workspace.code_lens if workspace else None
-        if lens and lens.refresh_support:
+        if supports_code_lens_refresh(self.ls.client_capabilities):
             self.ls.workspace_code_lens_refresh(None)
 
 
@@ -515,25 +555,3 @@ def _should_auto_apply(result: TaskResult, state: FolderState) -> bool:
     except ImportError:
         return False
     return bool(should_auto_apply(result, state.settings))
-
-
-_REVIEWS: dict[int, Review] = {}
-
-
-def review_of(ls: DelegateServer) -> Review:
-    """The server's review state (one per server)."""
-    review = _REVIEWS.get(id(ls))
-    if review is None:
-        review = _REVIEWS[id(ls)] = Review(ls)
-    return review
-
-
-def register(server: DelegateServer) -> None:
-    # the feature modules import this one, so they are imported only once it exists
-    from delegate.lsp.review_commands import register as register_commands
-    from delegate.lsp.review_features import register as register_features
-
-    review = review_of(server)
-    server.session.on_task_finished.append(review.task_finished)
-    register_features(server)
-    register_commands(server)

@@ -1,5 +1,5 @@
-"""Review commands: accept or reject a hunk, a file or a whole proposal, show a hunk's diff,
-and ask the agent to revise.
+"""Review commands: accept or reject a hunk, a file or a whole proposal, show a hunk's diff
+or a created, deleted or renamed file's content (``previews``), and ask the agent to revise.
 
 Arguments are one object: ``{taskId, uri | path, hunkId}`` for a hunk, ``{taskId, uri |
 path}`` for a file, ``{taskId, preview?}`` for everything, ``{taskId, comment?}`` to revise.
@@ -17,18 +17,20 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from delegate.agent.task import TaskSpec
 from delegate.lsp.converters import relative_posix, uri_to_path
-from delegate.lsp.review import Located, review_of
-from delegate.lsp.review_lenses import (
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review.decisions import Located, Review
+from delegate.lsp.review.lenses import (
     ACCEPT_ALL,
     ACCEPT_FILE,
     ACCEPT_HUNK,
+    DIFF_FILE,
     DIFF_HUNK,
     REJECT_ALL,
     REJECT_FILE,
     REJECT_HUNK,
 )
-from delegate.lsp.review_protocol import hunk_diff, summary_line
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.review.previews import show_file
+from delegate.lsp.review.protocol import hunk_diff, summary_line
 from delegate.lsp.task_runs import submit_task
 from delegate.proposals import comment_proposal, revise_request
 
@@ -65,8 +67,7 @@ def hunk_id(arg: Mapping[str, Any]) -> str:
     return value
 
 
-def diff(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
-    review = review_of(ls)
+def diff(review: Review, arg: Mapping[str, Any]) -> dict[str, Any]:
     where = review.locate(arg.get("taskId"))
     fp = where.proposal.file(file_path(where, arg))
     try:
@@ -78,15 +79,14 @@ def diff(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
     return {"taskId": where.proposal.task_id, "path": fp.path, "hunkId": hunk.id, "diff": text}
 
 
-async def revise(ls: DelegateServer, arg: Mapping[str, Any]) -> dict[str, Any]:
+async def revise(review: Review, arg: Mapping[str, Any]) -> dict[str, Any]:
     """Start a follow-up task whose result becomes the next version of the same proposal.
 
     Under the review lock, like every decision: the request tells the agent which hunks
     were accepted, rejected or left pending, so no accept may be half-way through.
     """
-    review = review_of(ls)
     async with review.lock:
-        return _revise(ls, review.locate(arg.get("taskId")), arg)
+        return _revise(review.ls, review.locate(arg.get("taskId")), arg)
 
 
 def _revise(ls: DelegateServer, where: Located, arg: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,8 +114,7 @@ def _revise(ls: DelegateServer, where: Located, arg: Mapping[str, Any]) -> dict[
     return {"taskId": proposal.task_id, "revising": proposal.version}
 
 
-def register(server: DelegateServer) -> None:
-    review = review_of(server)
+def register(server: DelegateServer, review: Review) -> None:
 
     @server.command(ACCEPT_HUNK)
     async def accept_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
@@ -156,8 +155,14 @@ def register(server: DelegateServer) -> None:
 
     @server.command(DIFF_HUNK)
     def diff_hunk(ls: DelegateServer, *args: Any) -> dict[str, Any]:
-        return diff(ls, argument(args))
+        return diff(review, argument(args))
+
+    @server.command(DIFF_FILE)
+    async def diff_file(ls: DelegateServer, *args: Any) -> dict[str, Any]:
+        arg = argument(args)
+        where = review.locate(arg.get("taskId"))
+        return await show_file(review, where, where.proposal.file(file_path(where, arg)))
 
     @server.command(REVISE)
     async def revise_command(ls: DelegateServer, *args: Any) -> dict[str, Any]:
-        return await revise(ls, argument(args))
+        return await revise(review, argument(args))

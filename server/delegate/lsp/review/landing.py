@@ -36,8 +36,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 
-from delegate.lsp.review_protocol import is_open
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review.protocol import is_open
 from delegate.lsp.session import DocumentListener
 from delegate.proposals import AcceptResult, HunkState, Proposal
 from delegate.proposals import accept as plan_accept

@@ -3,7 +3,7 @@ document listener), review code actions, and the ``delegate/proposal`` /
 ``delegate/proposals`` requests.
 
 Handlers are a few lines each: they find the document's text and the folder's pending
-proposals and call the pure builders in ``review_lenses`` and ``review_protocol``. Hunk
+proposals and call the pure builders in ``review.lenses`` and ``review.protocol``. Hunk
 places are recomputed from the current text on every request, so they follow the user's
 edits without any bookkeeping.
 """
@@ -18,10 +18,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from delegate.lsp.commands import folders_named
 from delegate.lsp.converters import to_plain
-from delegate.lsp.review import review_of
-from delegate.lsp.review_lenses import code_actions, code_lenses
-from delegate.lsp.review_protocol import proposal_json, proposal_summary_json
-from delegate.lsp.server import DelegateServer
+from delegate.lsp.language_server import DelegateServer
+from delegate.lsp.review.decisions import Review
+from delegate.lsp.review.lenses import code_actions, code_lenses
+from delegate.lsp.review.protocol import proposal_json, proposal_summary_json
 from delegate.lsp.session import DocumentListener
 
 
@@ -30,9 +30,8 @@ def _params(raw: Any) -> Mapping[str, Any]:
     return plain if isinstance(plain, Mapping) else {}
 
 
-def proposal(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
+def proposal(review: Review, params: Mapping[str, Any]) -> dict[str, Any]:
     """``delegate/proposal {taskId, version?}``."""
-    review = review_of(ls)
     version = params.get("version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool)):
         raise JsonRpcInvalidParams(message="`version` must be an integer")
@@ -53,11 +52,10 @@ def proposal(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
-def proposals(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
+def proposals(review: Review, params: Mapping[str, Any]) -> dict[str, Any]:
     """``delegate/proposals {folder?, all?}``: pending proposals (every one with ``all``)."""
-    review = review_of(ls)
     listed: list[dict[str, Any]] = []
-    for state in folders_named(ls, params.get("folder")):
+    for state in folders_named(review.ls, params.get("folder")):
         chosen = (
             review.store(state.path).list() if params.get("all") else review.pending(state.path)
         )
@@ -65,19 +63,16 @@ def proposals(ls: DelegateServer, params: Mapping[str, Any]) -> dict[str, Any]:
     return {"proposals": listed}
 
 
-def review_code_actions(
-    ls: DelegateServer, params: types.CodeActionParams
-) -> list[types.CodeAction]:
+def review_code_actions(review: Review, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
-    document = ls.workspace.get_text_document(uri)
-    reviews = review_of(ls).document_reviews(uri, document.source)
+    document = review.ls.workspace.get_text_document(uri)
+    reviews = review.document_reviews(uri, document.source)
     only = [str(getattr(k, "value", k)) for k in params.context.only or []]
     return code_actions(uri, params.range.start.line, reviews, only or None)
 
 
-def register(server: DelegateServer) -> None:
-    review = review_of(server)
-    server.code_action_providers.append(review_code_actions)
+def register(server: DelegateServer, review: Review) -> None:
+    server.code_action_providers.append(lambda ls, params: review_code_actions(review, params))
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     def code_lens(ls: DelegateServer, params: types.CodeLensParams) -> list[types.CodeLens]:
@@ -92,8 +87,8 @@ def register(server: DelegateServer) -> None:
 
     @server.feature("delegate/proposal")
     def delegate_proposal(ls: DelegateServer, params: Any) -> dict[str, Any]:
-        return proposal(ls, _params(params))
+        return proposal(review, _params(params))
 
     @server.feature("delegate/proposals")
     def delegate_proposals(ls: DelegateServer, params: Any) -> dict[str, Any]:
-        return proposals(ls, _params(params))
+        return proposals(review, _params(params))
