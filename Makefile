@@ -15,7 +15,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@# no torch: the semantic extra (sentence-transformers) is opt-in, see docs/settings.md
+	@# only the dev extra: the semantic extra (sentence-transformers) is opt-in, see docs/settings.md
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 	@touch $(NATIVE)  # the editable install's build hook has just built it
