@@ -437,3 +437,17 @@ async def test_a_reply_stopped_by_the_context_window_is_not_executed(tmp_path: P
     [(is_error, said)] = results_of(fake.requests[2])
     assert is_error and "NOT run" in said
     assert fake.requests[2].body["max_tokens"] == 32000  # a full window is no reason to raise it
+
+
+async def test_a_history_that_never_fits_fails_as_a_limit_with_what_to_do(tmp_path: Path) -> None:
+    # every request is over the (tiny) window: compaction is tried, then the task stops
+    # with a message and an errorKind an editor can act on, not an internal error
+    folder = project(tmp_path, "calc")
+    script = [Reply([text("Plan: fix clamp")])] * 4
+    with FakeAnthropic(script, context_window=50) as fake:
+        result = await run_with(folder, fake)
+    assert result.state == "failed"
+    assert result.extra.get("errorKind") == "budget"
+    assert result.message.startswith("context window full even after compacting")
+    assert "narrower task" in result.message
+    assert any(e["event"] == "context_compacted" for e in trace_events(folder))

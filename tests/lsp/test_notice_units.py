@@ -38,6 +38,7 @@ RED = Report(command=["pytest"], passed=False, exit_code=1, summary="1 failed")
         ("cost budget reached: $1.0000 of $1 (budget.max_cost_usd)", None, "budget"),
         ("wall-clock limit reached after 900 s (budget.max_wall_seconds)", None, "budget"),
         ("stuck: the model called grep with the same input three times", None, "budget"),
+        ("context window full even after compacting the history (…)", None, "budget"),
         (INTERRUPTED_MESSAGE, None, "interrupted"),
         ("the change broke 1 test", TaskResult("t", "failed", "x", tests_after=RED), "tests"),
         ("Failed: division by zero", None, "internal"),

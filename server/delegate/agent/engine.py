@@ -734,6 +734,14 @@ async def run_task(
             outcome.message = str(stop)
         except ModelError as error:
             outcome.message = str(error)
+            if error.kind == "context_window":
+                # the history was compacted and is still too long: the task is too wide for
+                # one window, a limit like the budgets (docs/protocol.md, errorKind)
+                outcome.extra["errorKind"] = "budget"
+                outcome.message = (
+                    f"context window full even after compacting the history ({error}) "
+                    "— give a narrower task"
+                )
         if outcome.state == "failed" and workspace is not None and not changes:
             changes = workspace.changes()  # the partial diff, for inspection
     except asyncio.CancelledError:

@@ -23,7 +23,7 @@ INTERRUPTED_MESSAGE = "Interrupted: the server stopped before the task finished.
 _SIGNS: tuple[tuple[ErrorKind, tuple[str, ...]], ...] = (
     ("no_api_key", ("no api key", "no anthropic api key", "rejected the api key")),
     ("interrupted", ("interrupted",)),
-    ("budget", ("budget reached", "wall-clock limit", "stuck:")),
+    ("budget", ("budget reached", "wall-clock limit", "stuck:", "context window full")),
     (
         "model_unreachable",
         ("anthropic api unavailable", "anthropic api timed out", "anthropic api error"),
